@@ -1,0 +1,18 @@
+// catalog-notifier: mosaic FINISHED on the bus -> POST $OAM_CATALOG_URL/tms (or a log line when MOCK_OAM_API=true).
+import { BusClient, BusConsumer, createS3Client, runApp, TOPIC_MOSAIC_FINISHED } from "../shared";
+import { CatalogClient } from "./catalog-client";
+import { CatalogNotifier } from "./catalog-notifier";
+import { CatalogRecords } from "./catalog-records";
+
+runApp("catalog-notifier", async (config, logger) => {
+  const notifier = new CatalogNotifier(
+    new CatalogClient(config.catalog.url, config.catalog.token, config.catalog.timeoutMs),
+    new CatalogRecords(createS3Client(config), config.status.bucket, config.status.prefix),
+    logger,
+    { mock: config.catalog.mock, maxBackoffMs: config.catalog.maxBackoffMs },
+  );
+  const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]), notifier.handle, logger, config.stopTimeoutMs);
+  consumer.start();
+  logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
+  return consumer;
+});

@@ -1,0 +1,166 @@
+// The ZeroMQ bus between the poller and the consumers.
+//
+//   poller  --XPUB [topic, envelope]-->  SUB  status-writer, catalog-notifier
+//   poller  <--PULL [ack]--------------  PUSH status-writer, catalog-notifier
+//
+// PUB/SUB drops what nobody is subscribed to yet, so delivery is made reliable above it: a consumer
+// acks once its work is durable, and the poller republishes whatever is not acked in time, and at
+// once to a (re)joining subscriber, which the XPUB socket announces by passing its subscription up.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { Pull, Push, Subscriber, XPublisher, type Socket } from "zeromq";
+import type { StatusMessage } from "./message";
+import { isMosaicFinished } from "./message";
+
+export type ConsumerName = "status-writer" | "catalog-notifier";
+
+export const TOPIC_ALL = "status.";
+export const TOPIC_MOSAIC_FINISHED = "status.mosaic.FINISHED";
+
+export interface Envelope {
+  messageId: string;
+  sentTimestamp: number;
+  receiveCount: number;
+  /** When the poller received it from SQS (ms since epoch). */
+  receivedAt: number;
+  /** When the poller (re)published it (ms since epoch). */
+  publishedAt: number;
+  body: StatusMessage;
+}
+
+export interface Ack {
+  consumer: ConsumerName;
+  messageId: string;
+}
+
+export function topicFor(body: Pick<StatusMessage, "stage" | "status">): string {
+  return `status.${body.stage}.${body.status}`;
+}
+
+/** The consumers that must ack a message before the poller may delete it from SQS. */
+export function requiredConsumers(body: Pick<StatusMessage, "stage" | "status">): ConsumerName[] {
+  return isMosaicFinished(body) ? ["status-writer", "catalog-notifier"] : ["status-writer"];
+}
+
+export interface BusEndpoints {
+  pubEndpoint: string;
+  ackEndpoint: string;
+}
+
+function ensureIpcDir(endpoint: string): void {
+  if (endpoint.startsWith("ipc://")) mkdirSync(path.dirname(endpoint.slice("ipc://".length)), { recursive: true });
+}
+
+/** zeromq.js allows one send at a time per socket: queue them. */
+class SerialSender {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly socket: Socket & { send(frames: Array<string | Buffer>): Promise<void> }) {}
+  send(frames: Array<string | Buffer>): Promise<void> {
+    const next = this.chain.then(() => this.socket.send(frames));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** The poller's side: publishes envelopes, receives acks and subscription announcements. */
+export class BusServer {
+  private readonly pub = new XPublisher({ linger: 0, sendHighWaterMark: 100_000, verbosity: "allSubs" });
+  private readonly pull = new Pull({ linger: 0, receiveHighWaterMark: 100_000 });
+  private readonly sender = new SerialSender(this.pub);
+
+  constructor(private readonly endpoints: BusEndpoints) {}
+
+  async start(): Promise<void> {
+    ensureIpcDir(this.endpoints.pubEndpoint);
+    ensureIpcDir(this.endpoints.ackEndpoint);
+    await this.pub.bind(this.endpoints.pubEndpoint);
+    await this.pull.bind(this.endpoints.ackEndpoint);
+  }
+
+  publish(envelope: Envelope): Promise<void> {
+    return this.sender.send([topicFor(envelope.body), JSON.stringify(envelope)]);
+  }
+
+  /** Acks as they arrive; ends when the bus is closed. Malformed frames are skipped. */
+  async *acks(): AsyncGenerator<Ack> {
+    try {
+      for await (const [frame] of this.pull) {
+        try {
+          const ack = JSON.parse(frame.toString()) as Ack;
+          if (typeof ack.messageId === "string" && typeof ack.consumer === "string") yield ack;
+        } catch {
+          // not an ack: ignore
+        }
+      }
+    } catch (err) {
+      if (!this.pull.closed) throw err;
+    }
+  }
+
+  /** Topics subscribed to (again); ends when the bus is closed. */
+  async *subscriptions(): AsyncGenerator<string> {
+    try {
+      for await (const [frame] of this.pub) {
+        if (frame[0] === 1) yield frame.subarray(1).toString();
+      }
+    } catch (err) {
+      if (!this.pub.closed) throw err;
+    }
+  }
+
+  close(): void {
+    this.pub.close();
+    this.pull.close();
+  }
+}
+
+/** A consumer's side: receives envelopes on its topics, sends acks. */
+export class BusClient {
+  private readonly sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100_000 });
+  // linger lets acks queued at stop still reach the poller.
+  private readonly push = new Push({ linger: 2000, sendHighWaterMark: 100_000 });
+  private readonly sender = new SerialSender(this.push);
+
+  constructor(
+    private readonly endpoints: BusEndpoints,
+    private readonly consumer: ConsumerName,
+    private readonly topics: string[],
+  ) {}
+
+  start(): void {
+    ensureIpcDir(this.endpoints.pubEndpoint);
+    this.sub.connect(this.endpoints.pubEndpoint);
+    this.sub.subscribe(...this.topics);
+    this.push.connect(this.endpoints.ackEndpoint);
+  }
+
+  /** Envelopes as they arrive; ends when the bus is closed. */
+  async *envelopes(): AsyncGenerator<Envelope> {
+    try {
+      for await (const [, payload] of this.sub) {
+        try {
+          yield JSON.parse(payload.toString()) as Envelope;
+        } catch {
+          // the poller only publishes JSON: ignore anything else
+        }
+      }
+    } catch (err) {
+      if (!this.sub.closed) throw err;
+    }
+  }
+
+  ack(messageId: string): Promise<void> {
+    const ack: Ack = { consumer: this.consumer, messageId };
+    return this.sender.send([JSON.stringify(ack)]);
+  }
+
+  /** Stops receiving at once; queued acks still go out within the linger period. */
+  closeIntake(): void {
+    if (!this.sub.closed) this.sub.close();
+  }
+
+  close(): void {
+    this.closeIntake();
+    if (!this.push.closed) this.push.close();
+  }
+}

@@ -1,0 +1,258 @@
+// The suite's configuration: every environment variable, parsed and validated once at start into
+// one typed object. Nothing else in the code reads process.env.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { validate as isValidCron } from "node-cron";
+import { z } from "zod";
+import { ConfigError } from "./errors";
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return false;
+      const s = v.trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(s)) return true;
+      if (["false", "0", "no", "off"].includes(s)) return false;
+      ctx.addIssue({ code: "custom", message: `${name} must be true or false` });
+      return z.NEVER;
+    });
+
+const int = (min: number, max: number, dflt: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      return ["http:", "https:"].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, "must be an http:// or https:// URL");
+
+const optionalUrl = httpUrl.optional().or(z.literal("").transform(() => undefined));
+
+// ZeroMQ endpoints: ipc:// anywhere, tcp:// only on loopback unless OAM_BUS_ALLOW_PUBLIC=true.
+const zmqEndpoint = z
+  .string()
+  .trim()
+  .regex(/^(ipc:\/\/.+|tcp:\/\/[^\s]+:\d+|inproc:\/\/.+)$/, "must be ipc://<path>, tcp://<host>:<port> or inproc://<name>");
+
+const bucketName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)");
+
+// The status prefix is a folder: stored without leading or trailing slashes, never empty, never
+// containing "." or ".." segments (those would let a key leave the prefix on some S3 front ends).
+const statusPrefix = z
+  .string({ error: "is required" })
+  .transform((v) => v.trim().replace(/^\/+|\/+$/g, ""))
+  .refine((v) => v.length > 0, "must not be empty (status documents are kept under <prefix>/)")
+  .refine((v) => v.split("/").every((s) => s !== "" && s !== "." && s !== ".."), "must not contain empty, '.' or '..' segments")
+  // eslint-disable-next-line no-control-regex
+  .refine((v) => !/[\x00-\x1f\x7f\\]/.test(v), "must not contain control characters or backslashes");
+
+const schema = z.object({
+  AWS_REGION: z.string().trim().optional(),
+  AWS_DEFAULT_REGION: z.string().trim().optional(),
+  AWS_ENDPOINT_URL: optionalUrl,
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  OAM_S3_FORCE_PATH_STYLE: bool("OAM_S3_FORCE_PATH_STYLE"),
+
+  OAM_STATUS_SQS_QUEUE_URL: httpUrl.optional(),
+  OAM_SQS_WAIT_SECONDS: int(0, 20, 20),
+  OAM_SQS_BATCH_SIZE: int(1, 10, 10),
+  OAM_SQS_VISIBILITY_SECONDS: int(10, 43200, 60),
+  OAM_MAX_IN_FLIGHT: int(1, 100000, 200),
+  OAM_ACK_TIMEOUT_SECONDS: int(1, 3600, 15),
+
+  OAM_STATUS_BUCKET: bucketName.optional(),
+  OAM_STATUS_PREFIX: statusPrefix.optional(),
+
+  OAM_CATALOG_URL: httpUrl.default("https://api.openaerialmap.org"),
+  OAM_API_TOKEN: z.string().optional(),
+  OAM_UPLOADER_TOKEN: z.string().optional(),
+  OAM_API_TOKEN_FILE: z.string().optional(),
+  MOCK_OAM_API: bool("MOCK_OAM_API"),
+  OAM_CATALOG_TIMEOUT_SECONDS: int(1, 600, 15),
+  OAM_CATALOG_MAX_BACKOFF_SECONDS: int(1, 3600, 60),
+
+  DAYS_RETENTION: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return 30;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: "must be a positive number of days" });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  OAM_JANITOR_SCHEDULE: z
+    .string()
+    .trim()
+    .default("0 0 * * *")
+    .refine((v) => isValidCron(v), "must be a cron expression (5 fields, or 6 with seconds first)"),
+  OAM_JANITOR_RUN_ON_START: bool("OAM_JANITOR_RUN_ON_START"),
+  OAM_JANITOR_PAGE_SIZE: int(1, 1000, 1000),
+
+  OAM_RUN_DIR: z.string().trim().min(1).default("./data/run"),
+  OAM_BUS_PUB_ENDPOINT: zmqEndpoint.optional(),
+  OAM_BUS_ACK_ENDPOINT: zmqEndpoint.optional(),
+  OAM_BUS_ALLOW_PUBLIC: bool("OAM_BUS_ALLOW_PUBLIC"),
+  OAM_STOP_TIMEOUT_SECONDS: int(1, 300, 10),
+
+  LOG_DIR: z.string().trim().min(1).default("./data/log"),
+  DEBUG: z.string().optional(),
+  MAILHOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be host or host:port")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  LOG_SENDER: z.string().trim().optional(),
+  LOG_RECIPIENT: z.string().trim().optional(),
+});
+
+export type AppName = "poller" | "status-writer" | "catalog-notifier" | "janitor" | "cli";
+
+export interface Config {
+  app: AppName;
+  aws: { region: string; forcePathStyle: boolean; sqsEndpoint?: string; s3Endpoint?: string };
+  sqs: { queueUrl: string; waitSeconds: number; batchSize: number; visibilitySeconds: number };
+  status: { bucket: string; prefix: string };
+  poller: { maxInFlight: number; ackTimeoutMs: number };
+  catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number };
+  janitor: { schedule: string; retentionDays: number; runOnStart: boolean; pageSize: number };
+  bus: { pubEndpoint: string; ackEndpoint: string; runDir: string };
+  stopTimeoutMs: number;
+  log: { dir: string; debug: boolean };
+  mail?: { host: string; port: number; sender: string; recipient: string };
+}
+
+// Which variables each app cannot start without.
+const NEEDS: Record<AppName, Array<"queue" | "bucket" | "region" | "token">> = {
+  poller: ["queue", "bucket", "region"],
+  "status-writer": ["bucket", "region"],
+  "catalog-notifier": ["bucket", "region", "token"],
+  janitor: ["bucket", "region"],
+  cli: [],
+};
+
+function required(name: string): never {
+  throw new ConfigError(name, "is required");
+}
+
+function readToken(env: z.infer<typeof schema>): string | undefined {
+  if (env.OAM_API_TOKEN_FILE) {
+    try {
+      return readFileSync(env.OAM_API_TOKEN_FILE, "utf8").trim() || undefined;
+    } catch (err) {
+      throw new ConfigError("OAM_API_TOKEN_FILE", `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  return env.OAM_API_TOKEN || env.OAM_UPLOADER_TOKEN || undefined;
+}
+
+function checkBusEndpoint(name: string, endpoint: string, allowPublic: boolean): void {
+  const m = /^tcp:\/\/(.+):\d+$/.exec(endpoint);
+  if (!m || allowPublic) return;
+  const host = m[1].replace(/^\[|\]$/g, "");
+  if (!["127.0.0.1", "localhost", "::1"].includes(host) && !host.startsWith("127.")) {
+    throw new ConfigError(name, "must be loopback (127.0.0.1, ::1) or ipc:// unless OAM_BUS_ALLOW_PUBLIC=true");
+  }
+}
+
+export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  const e = parsed.data;
+  const needs = NEEDS[app];
+  const region = e.AWS_REGION || e.AWS_DEFAULT_REGION;
+  if (needs.includes("region") && !region) throw new ConfigError("AWS_REGION", "is required (AWS_DEFAULT_REGION is accepted too)");
+  if (needs.includes("queue") && !e.OAM_STATUS_SQS_QUEUE_URL) required("OAM_STATUS_SQS_QUEUE_URL");
+  if (needs.includes("bucket") && !e.OAM_STATUS_BUCKET) required("OAM_STATUS_BUCKET");
+  if (needs.includes("bucket") && !e.OAM_STATUS_PREFIX) required("OAM_STATUS_PREFIX");
+  const token = readToken(e);
+  if (needs.includes("token") && !e.MOCK_OAM_API && !token) {
+    throw new ConfigError("OAM_API_TOKEN", "is required unless MOCK_OAM_API=true (OAM_UPLOADER_TOKEN and OAM_API_TOKEN_FILE are accepted too)");
+  }
+
+  const runDir = path.resolve(e.OAM_RUN_DIR);
+  const pubEndpoint = e.OAM_BUS_PUB_ENDPOINT ?? `ipc://${path.join(runDir, "bus-pub.sock")}`;
+  const ackEndpoint = e.OAM_BUS_ACK_ENDPOINT ?? `ipc://${path.join(runDir, "bus-ack.sock")}`;
+  checkBusEndpoint("OAM_BUS_PUB_ENDPOINT", pubEndpoint, e.OAM_BUS_ALLOW_PUBLIC);
+  checkBusEndpoint("OAM_BUS_ACK_ENDPOINT", ackEndpoint, e.OAM_BUS_ALLOW_PUBLIC);
+
+  let mail: Config["mail"];
+  if (e.MAILHOST || e.LOG_SENDER || e.LOG_RECIPIENT) {
+    if (!e.MAILHOST) required("MAILHOST");
+    if (!e.LOG_SENDER) required("LOG_SENDER");
+    if (!e.LOG_RECIPIENT) required("LOG_RECIPIENT");
+    const [host, port] = e.MAILHOST.split(":");
+    mail = { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT };
+  }
+
+  return {
+    app,
+    aws: {
+      region: region ?? "us-east-1",
+      forcePathStyle: e.OAM_S3_FORCE_PATH_STYLE,
+      sqsEndpoint: e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL,
+      s3Endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+    },
+    sqs: {
+      queueUrl: e.OAM_STATUS_SQS_QUEUE_URL ?? "",
+      waitSeconds: e.OAM_SQS_WAIT_SECONDS,
+      batchSize: e.OAM_SQS_BATCH_SIZE,
+      visibilitySeconds: e.OAM_SQS_VISIBILITY_SECONDS,
+    },
+    status: { bucket: e.OAM_STATUS_BUCKET ?? "", prefix: e.OAM_STATUS_PREFIX ?? "" },
+    poller: { maxInFlight: e.OAM_MAX_IN_FLIGHT, ackTimeoutMs: e.OAM_ACK_TIMEOUT_SECONDS * 1000 },
+    catalog: {
+      url: e.OAM_CATALOG_URL,
+      token,
+      mock: e.MOCK_OAM_API,
+      timeoutMs: e.OAM_CATALOG_TIMEOUT_SECONDS * 1000,
+      maxBackoffMs: e.OAM_CATALOG_MAX_BACKOFF_SECONDS * 1000,
+    },
+    janitor: {
+      schedule: e.OAM_JANITOR_SCHEDULE,
+      retentionDays: e.DAYS_RETENTION,
+      runOnStart: e.OAM_JANITOR_RUN_ON_START,
+      pageSize: e.OAM_JANITOR_PAGE_SIZE,
+    },
+    bus: { pubEndpoint, ackEndpoint, runDir },
+    stopTimeoutMs: e.OAM_STOP_TIMEOUT_SECONDS * 1000,
+    log: { dir: e.LOG_DIR, debug: debugMatches(e.DEBUG ?? "", app) },
+    mail,
+  };
+}
+
+// DEBUG follows the `debug` package's convention: comma-separated names, `*` as a wildcard.
+function debugMatches(debug: string, app: AppName): boolean {
+  return debug
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((pat) => pat === "*" || pat === "oam:*" || pat === `oam:${app}`);
+}

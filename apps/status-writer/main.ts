@@ -1,0 +1,11 @@
+// status-writer: every status on the bus -> s3://$OAM_STATUS_BUCKET/$OAM_STATUS_PREFIX/<jobId>-status.json
+import { BusClient, BusConsumer, createS3Client, runApp, TOPIC_ALL } from "../shared";
+import { DocumentStore } from "./document-store";
+import { StatusWriter } from "./status-writer";
+
+runApp("status-writer", async (config, logger) => {
+  const writer = new StatusWriter(new DocumentStore(createS3Client(config), config.status.bucket), config.status.prefix, logger);
+  const consumer = new BusConsumer(new BusClient(config.bus, "status-writer", [TOPIC_ALL]), writer.handle, logger, config.stopTimeoutMs);
+  consumer.start();
+  return consumer;
+});

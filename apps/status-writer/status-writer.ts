@@ -1,0 +1,87 @@
+// The status writer: turns each envelope into its job's status document, never replacing a newer
+// document with an older message. Messages of one job are written one after another; different jobs
+// in parallel. A conditional write that loses to another writer re-reads and decides again.
+import {
+  buildStatusDocument,
+  compareRank,
+  errorMessage,
+  isPreconditionFailure,
+  LruMap,
+  rankOf,
+  retryForever,
+  statusKey,
+  type Envelope,
+  type Logger,
+} from "../shared";
+import type { DocumentStore, StoredVersion } from "./document-store";
+
+const MAX_CONFLICTS = 10;
+
+export type WriteOutcome = "written" | "stale";
+
+export class StatusWriter {
+  readonly stats = { written: 0, stale: 0, conflicts: 0, retries: 0, lastWriteMs: 0 };
+  /** Last version we know of per job key: saves a HEAD per message. */
+  private readonly known = new LruMap<string, StoredVersion>(20_000);
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+    private readonly maxBackoffMs = 30_000,
+  ) {}
+
+  /** Handler for the bus consumer: resolves once the document is durable (or known to be newer). */
+  handle = async (envelope: Envelope, signal: AbortSignal): Promise<void> => {
+    const key = statusKey(this.prefix, envelope.body.jobId);
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const mine = prev.catch(() => undefined).then(() => this.writeWithRetry(key, envelope, signal));
+    this.chains.set(key, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.chains.get(key) === mine) this.chains.delete(key);
+    }
+  };
+
+  private writeWithRetry(key: string, envelope: Envelope, signal: AbortSignal): Promise<WriteOutcome> {
+    return retryForever(() => this.write(key, envelope, signal), {
+      maxDelayMs: this.maxBackoffMs,
+      keepTrying: () => !signal.aborted,
+      onFailedAttempt: (err, attempt) => {
+        this.stats.retries++;
+        this.known.delete(key);
+        const level = attempt % 10 === 0 ? "error" : "warn";
+        this.logger.log(level, "status write failed, retrying", { event: "status.write_failed", key, messageId: envelope.messageId, attempt, error: errorMessage(err) });
+      },
+    });
+  }
+
+  async write(key: string, envelope: Envelope, signal?: AbortSignal): Promise<WriteOutcome> {
+    const rank = rankOf(envelope.body, envelope.sentTimestamp);
+    for (let conflicts = 0; ; conflicts++) {
+      const current = this.known.get(key) ?? (await this.store.head(key, signal));
+      if (current?.rank && compareRank(rank, current.rank) <= 0) {
+        this.stats.stale++;
+        this.logger.debug("older than the stored document, not written", { event: "status.stale", key, messageId: envelope.messageId });
+        return "stale";
+      }
+      const started = Date.now();
+      try {
+        const doc = buildStatusDocument(envelope.body, new Date());
+        const stored = await this.store.put(key, doc, rank, current, signal);
+        this.known.set(key, stored);
+        this.stats.written++;
+        this.stats.lastWriteMs = Date.now() - started;
+        this.logger.debug("status written", { event: "status.written", key, messageId: envelope.messageId, status: doc.status, stage: doc.stage });
+        return "written";
+      } catch (err) {
+        if (!isPreconditionFailure(err) || conflicts >= MAX_CONFLICTS) throw err;
+        // Another writer changed it since we looked: look again.
+        this.stats.conflicts++;
+        this.known.delete(key);
+      }
+    }
+  }
+}
