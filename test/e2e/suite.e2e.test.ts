@@ -1,0 +1,233 @@
+// End to end: the production profile under pm2 (ecosystem.config.js --env production) against the
+// local SQS and S3 servers and a catalog stand-in. Sends the seed lifecycle and dozens of job
+// lifecycles, then checks every document, every catalog request and that the queue drains.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
+import { startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { Pm2 } from "../support/pm2";
+import { waitFor } from "../support/wait";
+
+const TOKEN = "e2e-secret-token-4f9c2a";
+const APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
+// The seed's sample messages (a copy of shared/samples/seed-messages.jsonl).
+const seedLines = readFileSync(path.resolve(__dirname, "../fixtures/seed-messages.jsonl"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim());
+
+interface Job {
+  jobId: string;
+  lines: string[];
+  final: { stage: string; status: string };
+  finished: boolean;
+  target?: string;
+  images?: string[];
+}
+
+/** A job's lifecycle; every third fails in mosaic, the rest finish. */
+function lifecycle(i: number): Job {
+  const jobId = `job-${String(i).padStart(3, "0")}`;
+  const target = i % 2 ? `s3://oam-tiles/${jobId}` : `https://tiles.example.org/${jobId}/`;
+  const images = [`/vsicurl/http://bucket.s3.amazonaws.com/${jobId}/a.tif`, `http://bucket.s3.amazonaws.com/${jobId}/b.tif`];
+  const msgs: object[] = [
+    { jobId, stage: "chunk", status: "STARTED" },
+    { jobId, stage: "chunk", status: "FINISHED" },
+    { jobId, stage: "mosaic", status: "STARTED", attempt: 1 },
+  ];
+  const fails = i % 3 === 0;
+  msgs.push(fails ? { jobId, stage: "mosaic", status: "FAILED", error: "gdal exploded" } : { jobId, stage: "mosaic", status: "FINISHED", target, images });
+  return {
+    jobId,
+    lines: msgs.map((m) => JSON.stringify(m)),
+    final: fails ? { stage: "mosaic", status: "FAILED" } : { stage: "COMPLETE", status: "SUCCESS" },
+    finished: !fails,
+    target,
+    images,
+  };
+}
+
+async function sendAll(sqs: LocalSqs, lines: string[]): Promise<void> {
+  for (let i = 0; i < lines.length; i += 10) {
+    const batch = lines.slice(i, i + 10);
+    await sqs.client.send(
+      new SendMessageBatchCommand({ QueueUrl: sqs.queueUrl, Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b })) }),
+    );
+  }
+}
+
+async function readDoc(s3: LocalS3, jobId: string): Promise<Record<string, any> | undefined> {
+  try {
+    const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `statuses/${jobId}-status.json` }));
+    return JSON.parse(await res.Body!.transformToString());
+  } catch {
+    return undefined;
+  }
+}
+
+describe("the suite under pm2, production profile", () => {
+  let sqs: LocalSqs;
+  let s3: LocalS3;
+  let catalog: CatalogStandIn;
+  let pm2: Pm2;
+  let work: string;
+  let logDir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
+    work = mkdtempSync(path.join(os.tmpdir(), "oam-e2e-"));
+    logDir = path.join(work, "log");
+    pm2 = new Pm2();
+    env = suiteEnv(sqs, s3, {
+      LOG_DIR: logDir,
+      OAM_RUN_DIR: path.join(work, "run"),
+      OAM_CATALOG_URL: `${catalog.url}/`,
+      OAM_API_TOKEN: TOKEN,
+      OAM_ACK_TIMEOUT_SECONDS: "3",
+      DEBUG: "oam:*",
+    });
+    await pm2.run(["start", "ecosystem.config.js", "--env", "production"], env);
+    await waitFor(
+      async () => {
+        const procs = await pm2.byName();
+        return APPS.every((a) => procs[a]?.pm2_env.status === "online");
+      },
+      { what: "all four apps online" },
+    );
+  });
+
+  afterAll(async () => {
+    await pm2?.kill();
+    await Promise.all([sqs?.stop(), s3?.stop(), catalog?.close()]);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("runs the four apps, each with its own log files in LOG_DIR", async () => {
+    const procs = await pm2.byName();
+    expect(Object.keys(procs).sort()).toEqual([...APPS].sort());
+    for (const a of APPS) {
+      expect(procs[a].pm2_env.pm_out_log_path).toBe(path.join(logDir, `${a}.out.log`));
+      expect(procs[a].pm2_env.pm_err_log_path).toBe(path.join(logDir, `${a}.err.log`));
+    }
+    await waitFor(() => APPS.every((a) => existsSync(path.join(logDir, `${a}.out.log`)) && statSync(path.join(logDir, `${a}.out.log`)).size > 0), {
+      what: "every app's log file",
+    });
+  });
+
+  it("turns the seed lifecycle and 45 job lifecycles into documents and catalog posts, and drains the queue", async () => {
+    const jobs = Array.from({ length: 45 }, (_, i) => lifecycle(i + 1));
+    await sendAll(sqs, seedLines);
+    // Each job's messages go in order but interleaved with other jobs', as tilers do.
+    const lines: string[] = [];
+    for (let step = 0; step < 4; step++) for (const j of jobs) lines.push(j.lines[step]);
+    await sendAll(sqs, lines);
+
+    const finished = jobs.filter((j) => j.finished);
+    await waitFor(
+      async () => {
+        if (catalog.requests.length < finished.length + 1) return false;
+        const docs = await Promise.all([...jobs.map((j) => readDoc(s3, j.jobId)), readDoc(s3, "test-job")]);
+        return docs.every((d, i) => (i < jobs.length ? d?.status === jobs[i].final.status : d?.status === "SUCCESS"));
+      },
+      { what: "every final document and catalog post", timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await waitFor(async () => (await sqs.depth()) === 0, { what: "the queue to drain", timeoutMs: 30_000 });
+
+    // The seed's own example, exactly as DESIGN.md describes it.
+    const seedDoc = await readDoc(s3, "test-job");
+    expect(seedDoc).toMatchObject({
+      jobId: "test-job",
+      stage: "COMPLETE",
+      status: "SUCCESS",
+      target: "s3://oam-tiles/test-job",
+      images: ["http://bucketname.s3.amazonaws.com/image1.tif", "http://bucketname.s3.amazonaws.com/image2.tif"],
+      tileJson: {
+        tilejson: "2.1.0",
+        name: "OAM Server Mosaic test-job",
+        scheme: "xyz",
+        tiles: ["http://oam-tiles.s3.amazonaws.com/test-job/{z}/{x}/{y}.png"],
+      },
+    });
+    expect(typeof seedDoc!.updatedAt).toBe("string");
+
+    for (const j of jobs) {
+      const doc = await readDoc(s3, j.jobId);
+      expect(doc, j.jobId).toMatchObject({ jobId: j.jobId, ...j.final });
+      if (!j.finished) expect(doc!.error).toBe("gdal exploded");
+      else expect(doc!.tileJson.tiles[0]).toMatch(new RegExp(`/${j.jobId}/\\{z\\}/\\{x\\}/\\{y\\}\\.png$`));
+    }
+
+    // Exactly one catalog request per finished job, to /tms (no double slash), with the token.
+    expect(catalog.requests).toHaveLength(finished.length + 1);
+    for (const r of catalog.requests) {
+      expect(r.method).toBe("POST");
+      expect(r.url).toBe("/tms");
+      expect(r.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(r.headers["content-type"]).toContain("application/json");
+    }
+    const byUri = new Map(catalog.requests.map((r) => [(r.json as { uri: string }).uri, r.json]));
+    expect(byUri.get("http://oam-tiles.s3.amazonaws.com/test-job/{z}/{x}/{y}.png")).toEqual({
+      uri: "http://oam-tiles.s3.amazonaws.com/test-job/{z}/{x}/{y}.png",
+      images: [{ uuid: "http://bucketname.s3.amazonaws.com/image1.tif" }, { uuid: "http://bucketname.s3.amazonaws.com/image2.tif" }],
+    });
+    for (const j of finished) {
+      const http = j.target!.startsWith("s3://") ? `http://oam-tiles.s3.amazonaws.com/${j.jobId}` : `https://tiles.example.org/${j.jobId}`;
+      expect(byUri.get(`${http}/{z}/{x}/{y}.png`), j.jobId).toEqual({
+        uri: `${http}/{z}/{x}/{y}.png`,
+        images: [{ uuid: `http://bucket.s3.amazonaws.com/${j.jobId}/a.tif` }, { uuid: `http://bucket.s3.amazonaws.com/${j.jobId}/b.tif` }],
+      });
+    }
+  });
+
+  it("answers the seed's test message in the log and quarantines an invalid one", async () => {
+    await sendAll(sqs, ['{"test": true}', '{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad "quote""}']);
+    const pollerLog = path.join(logDir, "poller.out.log");
+    const line = await waitFor(
+      () => readFileSync(pollerLog, "utf8").split("\n").find((l) => l.includes('"event":"message.invalid"')),
+      { what: "the quarantine log line" },
+    );
+    const entry = JSON.parse(line);
+    expect(entry.messageId).toMatch(/\S/);
+    expect(entry.reason).toMatch(/not valid JSON/);
+    expect(entry.quarantineKey).toMatch(/^statuses\/quarantine\/\d{4}-\d{2}-\d{2}\/.+\.json$/);
+    const kept = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: entry.quarantineKey }));
+    const record = JSON.parse(await kept.Body!.transformToString());
+    expect(record.body).toBe('{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad "quote""}');
+    await waitFor(() => readFileSync(pollerLog, "utf8").includes('"event":"message.test"'), { what: "the test message log line" });
+    await waitFor(async () => (await sqs.depth()) === 0, { what: "the queue to drain" });
+    expect(await readDoc(s3, "q1")).toBeUndefined();
+  });
+
+  it("restarts status-writer alone, and the others keep running and nothing is lost", async () => {
+    const before = await pm2.byName();
+    await pm2.run(["restart", "status-writer"], env);
+    const jobs = Array.from({ length: 10 }, (_, i) => lifecycle(100 + i));
+    const lines: string[] = [];
+    for (let step = 0; step < 4; step++) for (const j of jobs) lines.push(j.lines[step]);
+    await sendAll(sqs, lines);
+    await waitFor(
+      async () => {
+        const docs = await Promise.all(jobs.map((j) => readDoc(s3, j.jobId)));
+        return docs.every((d, i) => d?.status === jobs[i].final.status);
+      },
+      { what: "documents written after the restart", timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await waitFor(async () => (await sqs.depth()) === 0, { what: "the queue to drain" });
+    const after = await pm2.byName();
+    expect(after["status-writer"].pid).not.toBe(before["status-writer"].pid);
+    for (const a of ["poller", "catalog-notifier", "janitor"]) {
+      expect(after[a].pid, a).toBe(before[a].pid);
+      expect(after[a].pm2_env.status).toBe("online");
+    }
+  });
+
+  it("never writes the catalog token to a log file", () => {
+    const files = readdirSync(logDir);
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    for (const f of files) expect(readFileSync(path.join(logDir, f), "utf8"), f).not.toContain(TOKEN);
+  });
+});

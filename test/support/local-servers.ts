@@ -1,0 +1,124 @@
+// The local SQS and S3 servers, started as child processes from the suite's own local-sqs and
+// local-s3 apps (built in dist/), each on its own port with its own queue, bucket and directory.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { S3Client } from "@aws-sdk/client-s3";
+import { freePort, portOpen } from "./ports";
+import { waitFor } from "./wait";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const REGION = "us-east-1";
+
+function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "dist/apps", script, "main.js")], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+export interface LocalSqs {
+  endpoint: string;
+  queueUrl: string;
+  client: SQSClient;
+  /** Creates another queue on the same server. */
+  createQueue(name: string): Promise<string>;
+  /** Visible + in flight + delayed messages. */
+  depth(queueUrl?: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSqs(queueName = "oam-status"): Promise<LocalSqs> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const queueUrl = `${endpoint}/123456789012/${queueName}`;
+  const child = startChild("local-sqs", { OAM_STATUS_SQS_QUEUE_URL: queueUrl });
+  await waitFor(() => portOpen(port), { what: "local SQS server", timeoutMs: 15_000 });
+  const client = new SQSClient({ region: REGION, endpoint, credentials: CREDENTIALS });
+  return {
+    endpoint,
+    queueUrl,
+    client,
+    async createQueue(name) {
+      const res = await client.send(new CreateQueueCommand({ QueueName: name }));
+      return res.QueueUrl!;
+    },
+    async depth(url = queueUrl) {
+      const res = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+        }),
+      );
+      const a = res.Attributes ?? {};
+      return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+    },
+    async stop() {
+      client.destroy();
+      await stopChild(child);
+    },
+  };
+}
+
+export interface LocalS3 {
+  endpoint: string;
+  bucket: string;
+  directory: string;
+  client: S3Client;
+  stop(): Promise<void>;
+}
+
+export async function startLocalS3(bucket = "oam-status"): Promise<LocalS3> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const directory = mkdtempSync(path.join(os.tmpdir(), "oam-s3-"));
+  const child = startChild(
+    "local-s3",
+    { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory },
+    ["--openssl-legacy-provider"],
+  );
+  await waitFor(() => portOpen(port), { what: "local S3 server", timeoutMs: 15_000 });
+  const client = new S3Client({ region: REGION, endpoint, credentials: CREDENTIALS, forcePathStyle: true });
+  return {
+    endpoint,
+    bucket,
+    directory,
+    client,
+    async stop() {
+      client.destroy();
+      await stopChild(child);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The environment that points the suite at these servers. */
+export function suiteEnv(sqs: LocalSqs, s3: LocalS3, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    OAM_S3_FORCE_PATH_STYLE: "true",
+    OAM_STATUS_SQS_QUEUE_URL: sqs.queueUrl,
+    OAM_SQS_WAIT_SECONDS: "1",
+    OAM_STATUS_BUCKET: s3.bucket,
+    OAM_STATUS_PREFIX: "statuses",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...extra,
+  };
+}
