@@ -30,7 +30,7 @@ export interface PollerDeps {
 
 export class Poller {
   readonly inFlight = new InFlightTable();
-  readonly stats = { received: 0, published: 0, republished: 0, acked: 0, quarantined: 0, tests: 0, lastPollAt: 0 };
+  readonly stats = { received: 0, published: 0, republished: 0, acked: 0, quarantined: 0, tests: 0, visibilityExtended: 0, lastPollAt: 0 };
   private readonly deleter: BatchDeleter;
   private readonly abort = new AbortController();
   private readonly loops: Array<Promise<void>> = [];
@@ -217,6 +217,7 @@ export class Poller {
     const expiring = this.inFlight.expiring(now, visibilityMs / 2);
     if (expiring.length) {
       for (const e of expiring) e.visibleAt = now + visibilityMs;
+      this.stats.visibilityExtended += expiring.length;
       void changeVisibility(this.deps.sqs, this.cfg.sqs.queueUrl, expiring.map(refOf), this.cfg.sqs.visibilitySeconds, this.deps.logger);
     }
   }

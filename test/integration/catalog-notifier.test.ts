@@ -1,0 +1,149 @@
+// The catalog notifier against a real HTTP stand-in and the local S3 server: retries with backoff,
+// permanent rejections recorded, one post per job, mock mode.
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
+import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
+import { CatalogRecords } from "../../apps/catalog-notifier/catalog-records";
+import type { Envelope } from "../../apps/shared/bus";
+import { createLogger } from "../../apps/shared/logger";
+import type { StatusMessage } from "../../apps/shared/message";
+import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
+import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { Writable } from "node:stream";
+import winston from "winston";
+
+let n = 0;
+function envelope(jobId: string, extra: Partial<StatusMessage> = {}): Envelope {
+  const now = Date.now();
+  return {
+    messageId: `m-${++n}`,
+    sentTimestamp: now,
+    receiveCount: 1,
+    receivedAt: now,
+    publishedAt: now,
+    body: {
+      jobId,
+      stage: "mosaic",
+      status: "FINISHED",
+      target: `s3://oam-tiles/${jobId}`,
+      images: [`/vsicurl/http://b.s3.amazonaws.com/${jobId}.tif`],
+      ...extra,
+    },
+  };
+}
+
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger("catalog-notifier-test", { debug: true });
+  logger.clear();
+  logger.add(
+    new winston.transports.Stream({
+      stream: new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(JSON.parse(chunk.toString()));
+          cb();
+        },
+      }),
+    }),
+  );
+  return { logger, lines };
+}
+
+describe("catalog-notifier", () => {
+  let s3: LocalS3;
+  let catalog: CatalogStandIn;
+  let records: CatalogRecords;
+  const signal = new AbortController().signal;
+
+  beforeAll(async () => {
+    [s3, catalog] = await Promise.all([startLocalS3("catalog-records"), startCatalogStandIn()]);
+    records = new CatalogRecords(s3.client, s3.bucket, "statuses");
+  });
+  afterAll(async () => {
+    await Promise.all([s3?.stop(), catalog?.close()]);
+  });
+  beforeEach(() => {
+    catalog.requests.length = 0;
+    catalog.script.length = 0;
+  });
+
+  function notifier(opts: { mock?: boolean; timeoutMs?: number } = {}) {
+    const { logger, lines } = capturingLogger();
+    const client = new CatalogClient(`${catalog.url}//`, "tok-123456", opts.timeoutMs ?? 2000);
+    return { n: new CatalogNotifier(client, records, logger, { mock: opts.mock ?? false, maxBackoffMs: 50, startingDelayMs: 10 }), lines };
+  }
+
+  it("retries 503, 429, 408 and a hang, then posts once and records it", async () => {
+    catalog.script.push(503, 429, 408, "hang");
+    const { n: notif, lines } = notifier({ timeoutMs: 300 });
+    await notif.handle(envelope("retry-job"), signal);
+    expect(catalog.requests).toHaveLength(5);
+    expect(catalog.requests.every((r) => r.url === "/tms")).toBe(true);
+    expect(catalog.requests[4].json).toEqual({
+      uri: "http://oam-tiles.s3.amazonaws.com/retry-job/{z}/{x}/{y}.png",
+      images: [{ uuid: "http://b.s3.amazonaws.com/retry-job.tif" }],
+    });
+    expect(notif.stats).toMatchObject({ posted: 1, retries: 4 });
+    expect(lines.filter((l) => l.event === "catalog.retry")).toHaveLength(4);
+    expect((await records.get("retry-job"))?.state).toBe("posted");
+  });
+
+  it("retries a refused connection until the catalog is back", async () => {
+    const { logger } = capturingLogger();
+    const down = new CatalogClient("http://127.0.0.1:1", "tok-123456", 500);
+    let attempts = 0;
+    const flaky = {
+      endpoint: down.endpoint,
+      post: (jobId: string, payload: never, s?: AbortSignal) =>
+        ++attempts < 3 ? down.post(jobId, payload, s) : new CatalogClient(catalog.url, "tok-123456", 2000).post(jobId, payload, s),
+    } as unknown as CatalogClient;
+    const notif = new CatalogNotifier(flaky, records, logger, { mock: false, maxBackoffMs: 50, startingDelayMs: 10 });
+    await notif.handle(envelope("refused-job"), signal);
+    expect(attempts).toBe(3);
+    expect(catalog.requests).toHaveLength(1);
+  });
+
+  it("does not post a job twice", async () => {
+    const { n: notif } = notifier();
+    await notif.handle(envelope("once-job"), signal);
+    await notif.handle(envelope("once-job"), signal);
+    await notifier().n.handle(envelope("once-job"), signal);
+    expect(catalog.requests).toHaveLength(1);
+  });
+
+  it("records a 4xx rejection with the response and does not retry it", async () => {
+    catalog.script.push(400);
+    const { n: notif, lines } = notifier();
+    await notif.handle(envelope("bad-job"), signal);
+    expect(catalog.requests).toHaveLength(1);
+    const error = lines.find((l) => l.event === "catalog.rejected");
+    expect(error).toMatchObject({ level: "error", jobId: "bad-job", httpStatus: 400, recordKey: "statuses/catalog/bad-job.json" });
+    expect(String(error!.response)).toContain("scripted 400");
+    const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: "statuses/catalog/bad-job.json" }));
+    expect(JSON.parse(await res.Body!.transformToString())).toMatchObject({ state: "rejected", httpStatus: 400 });
+  });
+
+  it("logs the payload instead of posting when MOCK_OAM_API=true", async () => {
+    const { n: notif, lines } = notifier({ mock: true });
+    await notif.handle(envelope("mock-job"), signal);
+    expect(catalog.requests).toHaveLength(0);
+    expect(lines.find((l) => l.event === "catalog.mock")).toMatchObject({
+      jobId: "mock-job",
+      payload: { uri: "http://oam-tiles.s3.amazonaws.com/mock-job/{z}/{x}/{y}.png", images: [{ uuid: "http://b.s3.amazonaws.com/mock-job.tif" }] },
+    });
+  });
+
+  it("stops retrying when stopped, leaving the job unacked", async () => {
+    catalog.script.push(503, 503, 503, 503, 503, 503, 503, 503, 503, 503);
+    const { n: notif } = notifier();
+    const stop = new AbortController();
+    const p = notif.handle(envelope("stopped-job"), stop.signal);
+    setTimeout(() => stop.abort(), 100);
+    await expect(p).rejects.toThrow();
+    expect(await records.get("stopped-job")).toBeNull();
+  });
+});
+
+
+
