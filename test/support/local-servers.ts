@@ -36,7 +36,7 @@ export interface LocalSqs {
   client: SQSClient;
   /** Creates another queue on the same server. */
   createQueue(name: string): Promise<string>;
-  /** Visible + in flight + delayed messages. */
+  /** Every message still on the queue, in flight or not. */
   depth(queueUrl?: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -60,11 +60,12 @@ export async function startLocalSqs(queueName = "oam-status"): Promise<LocalSqs>
       const res = await client.send(
         new GetQueueAttributesCommand({
           QueueUrl: url,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+          AttributeNames: ["ApproximateNumberOfMessages"],
         }),
       );
-      const a = res.Attributes ?? {};
-      return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+      // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too (real SQS
+      // reports them apart, in ApproximateNumberOfMessagesNotVisible).
+      return Number(res.Attributes?.ApproximateNumberOfMessages ?? 0);
     },
     async stop() {
       client.destroy();
