@@ -225,6 +225,11 @@ describe("the suite under pm2, production profile", () => {
     }
   });
 
+  it("logs at debug level with DEBUG=oam:*", () => {
+    const lines = readFileSync(path.join(logDir, "poller.out.log"), "utf8").split("\n").filter(Boolean);
+    expect(lines.some((l) => JSON.parse(l).level === "debug" && JSON.parse(l).event === "message.published")).toBe(true);
+  });
+
   it("never writes the catalog token to a log file", () => {
     const files = readdirSync(logDir);
     expect(files.length).toBeGreaterThanOrEqual(8);
