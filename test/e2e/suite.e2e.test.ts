@@ -3,6 +3,7 @@
 // lifecycles, then checks every document, every catalog request and that the queue drains.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
@@ -223,6 +224,18 @@ describe("the suite under pm2, production profile", () => {
       expect(after[a].pid, a).toBe(before[a].pid);
       expect(after[a].pm2_env.status).toBe("online");
     }
+  });
+
+  it("shows every app in pm2 monit (run in a pseudo-terminal)", async () => {
+    // pm2 monit is a full-screen terminal UI: give it a sized pty with script(1), let it draw for a
+    // few seconds, then end it with SIGTERM (pm2 7's own SIGINT handler throws on exit).
+    const pm2Bin = path.resolve(__dirname, "../../node_modules/pm2/bin/pm2");
+    const res = spawnSync("script", ["-qfec", `stty cols 200 rows 50; timeout 4 ${process.execPath} ${pm2Bin} monit`, "/dev/null"], {
+      env: { ...process.env, PM2_HOME: pm2.home, TERM: "xterm-256color" },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    for (const a of APPS) expect(res.stdout, a).toContain(a);
   });
 
   it("logs at debug level with DEBUG=oam:*", () => {
