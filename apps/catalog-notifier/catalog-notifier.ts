@@ -1,24 +1,43 @@
-// The catalog notifier: one POST per finished mosaic, retried with backoff and jitter for as long as
-// the failure is transient; each job handled on its own so a slow one never blocks the others.
+// The catalog notifier: one POST per finished mosaic. Per job: read the record, claim the job,
+// post (retried with backoff and jitter for as long as the failure is transient), record the
+// outcome. Jobs run in parallel, so a slow or failing one never blocks the others; messages of
+// one job run one after another.
 import {
   buildCatalogPayload,
   errorMessage,
+  isPreconditionFailure,
+  KeyedQueue,
   PermanentCatalogError,
   retryForever,
+  type CatalogPayload,
   type Envelope,
   type Logger,
 } from "../shared";
 import type { CatalogClient } from "./catalog-client";
-import type { CatalogRecords } from "./catalog-records";
+import type { CatalogRecord, CatalogRecords, StoredRecord } from "./catalog-records";
 
 export interface NotifierOptions {
   mock: boolean;
   maxBackoffMs: number;
+  /** Longest wait between retries of S3 calls. */
+  s3MaxBackoffMs?: number;
   startingDelayMs?: number;
+  /** Who we are in claims: `<hostname>:<run dir>`, the same across restarts of this suite. */
+  owner: string;
+  /** A claim by another suite older than this is taken over (it must have died). */
+  claimLeaseMs: number;
+}
+
+/** Another suite holds a fresh claim on the job: wait and look again. */
+class ClaimHeld extends Error {
+  constructor(readonly owner: string) {
+    super(`another suite (${owner}) is posting this job`);
+  }
 }
 
 export class CatalogNotifier {
-  readonly stats = { posted: 0, mocked: 0, skipped: 0, retries: 0, rejected: 0 };
+  readonly stats = { posted: 0, mocked: 0, skipped: 0, retries: 0, rejected: 0, claimConflicts: 0 };
+  private readonly perJob = new KeyedQueue();
 
   constructor(
     private readonly client: CatalogClient,
@@ -27,32 +46,56 @@ export class CatalogNotifier {
     private readonly opts: NotifierOptions,
   ) {}
 
-  handle = async (envelope: Envelope, signal: AbortSignal): Promise<void> => {
+  handle = (envelope: Envelope, signal: AbortSignal): Promise<void> =>
+    this.perJob.run(envelope.body.jobId, () =>
+      retryForever(() => this.notify(envelope, signal), {
+        startingDelayMs: 200,
+        maxDelayMs: this.opts.s3MaxBackoffMs ?? 10_000,
+        keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError),
+        onFailedAttempt: (err, attempt) => {
+          if (err instanceof ClaimHeld) this.logger.info("waiting for another suite's claim", { event: "catalog.claim_held", jobId: envelope.body.jobId, owner: err.owner, attempt });
+          else this.logger.warn("catalog notification step failed, retrying", { event: "catalog.step_failed", jobId: envelope.body.jobId, attempt, error: errorMessage(err) });
+        },
+      }),
+    );
+
+  private async notify(envelope: Envelope, signal: AbortSignal): Promise<void> {
     const { jobId } = envelope.body;
     const payload = buildCatalogPayload(envelope.body);
-    const s3Retry = <T>(what: string, fn: () => Promise<T>) =>
-      retryForever(fn, {
-        maxDelayMs: this.opts.maxBackoffMs,
-        keepTrying: () => !signal.aborted,
-        onFailedAttempt: (err, attempt) =>
-          this.logger.warn(`${what} failed, retrying`, { event: "catalog.record_failed", jobId, attempt, error: errorMessage(err) }),
-      });
-
-    const existing = await s3Retry("reading the catalog record", () => this.records.get(jobId, signal));
-    if (existing && existing.uri === payload.uri) {
+    const found = await this.records.get(jobId, signal);
+    const rec = found?.record;
+    if (rec && rec.uri === payload.uri && rec.state !== "posting") {
       this.stats.skipped++;
-      this.logger.info("already sent to the catalog", { event: "catalog.skipped", jobId, state: existing.state, messageId: envelope.messageId });
+      this.logger.info("already sent to the catalog", { event: "catalog.skipped", jobId, state: rec.state, messageId: envelope.messageId });
       return;
     }
+    if (rec && rec.uri === payload.uri && rec.state === "posting" && rec.owner !== this.opts.owner) {
+      const age = Date.now() - Date.parse(rec.at);
+      if (age < this.opts.claimLeaseMs) throw new ClaimHeld(rec.owner);
+      this.logger.warn("taking over a stale claim", { event: "catalog.claim_taken_over", jobId, owner: rec.owner, ageMs: age });
+    }
+    // A claim of our own is a predecessor's that died mid-post (this process runs one job at a
+    // time): take it over and post again; the catalog upserts by uri.
+    const base = { jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
+    let claim: StoredRecord;
+    try {
+      claim = await this.records.put({ ...base, state: "posting", at: new Date().toISOString() }, found, signal);
+    } catch (err) {
+      if (!isPreconditionFailure(err)) throw err;
+      this.stats.claimConflicts++;
+      throw new ClaimHeld("unknown (lost the claim race)");
+    }
+    await this.post(envelope, payload, base, claim, signal);
+  }
 
-    const base = { jobId, uri: payload.uri, messageId: envelope.messageId };
+  private async post(envelope: Envelope, payload: CatalogPayload, base: Omit<CatalogRecord, "state" | "at">, claim: StoredRecord, signal: AbortSignal): Promise<void> {
+    const { jobId } = envelope.body;
     if (this.opts.mock) {
       this.logger.info("MOCK_OAM_API: would POST to the catalog", { event: "catalog.mock", jobId, endpoint: this.client.endpoint, payload });
-      await s3Retry("writing the catalog record", () => this.records.put({ ...base, state: "mocked", at: new Date().toISOString() }, signal));
+      await this.save({ ...base, state: "mocked", at: new Date().toISOString() }, signal);
       this.stats.mocked++;
       return;
     }
-
     try {
       const res = await retryForever(() => this.client.post(jobId, payload, signal), {
         startingDelayMs: this.opts.startingDelayMs ?? 500,
@@ -62,27 +105,34 @@ export class CatalogNotifier {
           if (err instanceof PermanentCatalogError) return;
           this.stats.retries++;
           this.logger.warn("catalog post failed, retrying", { event: "catalog.retry", jobId, attempt, error: errorMessage(err) });
+          // Keep our claim fresh so another suite does not take it over while we retry.
+          void this.records.put({ ...claim.record, at: new Date().toISOString() }, "any", signal).catch(() => undefined);
         },
       });
       this.logger.info("posted to the catalog", { event: "catalog.posted", jobId, uri: payload.uri, httpStatus: res.status });
-      await s3Retry("writing the catalog record", () =>
-        this.records.put({ ...base, state: "posted", at: new Date().toISOString(), httpStatus: res.status }, signal),
-      );
       this.stats.posted++;
+      await this.save({ ...base, state: "posted", at: new Date().toISOString(), httpStatus: res.status }, signal);
     } catch (err) {
       if (!(err instanceof PermanentCatalogError)) throw err;
       this.stats.rejected++;
-      const key = this.records.key(jobId);
       this.logger.error("catalog rejected the notification; not retried", {
         event: "catalog.rejected",
         jobId,
         httpStatus: err.status,
         response: err.responseBody,
-        recordKey: key,
+        recordKey: this.records.key(jobId),
       });
-      await s3Retry("writing the catalog record", () =>
-        this.records.put({ ...base, state: "rejected", at: new Date().toISOString(), httpStatus: err.status, response: err.responseBody }, signal),
-      );
+      await this.save({ ...base, state: "rejected", at: new Date().toISOString(), httpStatus: err.status, response: err.responseBody }, signal);
     }
-  };
+  }
+
+  /** Records an outcome, retrying here: failing back to notify() would post the job again. */
+  private save(record: CatalogRecord, signal: AbortSignal): Promise<StoredRecord> {
+    return retryForever(() => this.records.put(record, "any", signal), {
+      maxDelayMs: this.opts.s3MaxBackoffMs ?? 10_000,
+      keepTrying: () => !signal.aborted,
+      onFailedAttempt: (err, attempt) =>
+        this.logger.warn("writing the catalog record failed, retrying", { event: "catalog.record_failed", jobId: record.jobId, state: record.state, attempt, error: errorMessage(err) }),
+    });
+  }
 }

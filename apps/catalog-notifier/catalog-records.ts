@@ -1,18 +1,30 @@
 // The durable record of what was sent to the catalog, one object per job at
-// <prefix>/catalog/<jobId>.json, checked before posting so a job is posted once also under
-// redelivery and restarts. A rejected notification is recorded there too, for an operator.
+// <prefix>/catalog/<jobId>.json, read before posting so a job is posted once under redelivery,
+// restarts and two suites. A notifier first claims the job ("posting", written with
+// If-None-Match/If-Match so only one claim wins), posts, then records the outcome; a rejected
+// notification is recorded there too, for an operator.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { catalogRecordKey, isNotFound } from "../shared";
 
 export interface CatalogRecord {
   jobId: string;
   uri: string;
-  state: "posted" | "mocked" | "rejected";
+  state: "posting" | "posted" | "mocked" | "rejected";
+  /** Which suite wrote it: `<hostname>:<run dir>`. */
+  owner: string;
   at: string;
   messageId: string;
   httpStatus?: number;
   response?: string;
 }
+
+export interface StoredRecord {
+  record: CatalogRecord;
+  etag?: string;
+}
+
+/** The stored version a write expects: null for "none yet". */
+export type Expected = StoredRecord | null | "any";
 
 export class CatalogRecords {
   constructor(
@@ -25,25 +37,29 @@ export class CatalogRecords {
     return catalogRecordKey(this.prefix, jobId);
   }
 
-  async get(jobId: string, signal?: AbortSignal): Promise<CatalogRecord | null> {
+  async get(jobId: string, signal?: AbortSignal): Promise<StoredRecord | null> {
     try {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(jobId) }), { abortSignal: signal });
-      return JSON.parse(await res.Body!.transformToString()) as CatalogRecord;
+      return { record: JSON.parse(await res.Body!.transformToString()) as CatalogRecord, etag: res.ETag };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
     }
   }
 
-  async put(record: CatalogRecord, signal?: AbortSignal): Promise<void> {
-    await this.s3.send(
+  /** Writes a record if the stored one is still `expected`; S3 answers 412 otherwise. */
+  async put(record: CatalogRecord, expected: Expected, signal?: AbortSignal): Promise<StoredRecord> {
+    const condition = expected === "any" ? {} : expected === null ? { IfNoneMatch: "*" } : expected.etag ? { IfMatch: expected.etag } : {};
+    const res = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: this.key(record.jobId),
         Body: JSON.stringify(record, null, 2),
         ContentType: "application/json",
+        ...condition,
       }),
       { abortSignal: signal },
     );
+    return { record, etag: res.ETag };
   }
 }

@@ -9,7 +9,13 @@ runApp("catalog-notifier", async (config, logger) => {
     new CatalogClient(config.catalog.url, config.catalog.token, config.catalog.timeoutMs),
     new CatalogRecords(createS3Client(config), config.status.bucket, config.status.prefix),
     logger,
-    { mock: config.catalog.mock, maxBackoffMs: config.catalog.maxBackoffMs },
+    {
+      mock: config.catalog.mock,
+      maxBackoffMs: config.catalog.maxBackoffMs,
+      s3MaxBackoffMs: config.s3MaxBackoffMs,
+      owner: config.suiteId,
+      claimLeaseMs: config.catalog.claimLeaseMs,
+    },
   );
   const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]), notifier.handle, logger, config.stopTimeoutMs);
   consumer.start();

@@ -1,6 +1,7 @@
 // The suite's configuration: every environment variable, parsed and validated once at start into
 // one typed object. Nothing else in the code reads process.env.
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
@@ -92,6 +93,9 @@ const schema = z.object({
   MOCK_OAM_API: bool("MOCK_OAM_API"),
   OAM_CATALOG_TIMEOUT_SECONDS: int(1, 600, 15),
   OAM_CATALOG_MAX_BACKOFF_SECONDS: int(1, 3600, 60),
+  OAM_CATALOG_CLAIM_SECONDS: int(1, 86400, 120),
+  OAM_S3_MAX_BACKOFF_SECONDS: int(1, 600, 10),
+  OAM_SUITE_ID: z.string().trim().max(200).optional(),
 
   DAYS_RETENTION: z
     .string()
@@ -139,7 +143,11 @@ export interface Config {
   sqs: { queueUrl: string; waitSeconds: number; batchSize: number; visibilitySeconds: number };
   status: { bucket: string; prefix: string };
   poller: { maxInFlight: number; ackTimeoutMs: number };
-  catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number };
+  catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number };
+  /** Longest wait between retries of S3 writes. */
+  s3MaxBackoffMs: number;
+  /** This copy of the suite, in catalog claims: OAM_SUITE_ID or `<hostname>:<run dir>`. */
+  suiteId: string;
   janitor: { schedule: string; retentionDays: number; runOnStart: boolean; pageSize: number };
   bus: { pubEndpoint: string; ackEndpoint: string; runDir: string };
   stopTimeoutMs: number;
@@ -235,7 +243,10 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       mock: e.MOCK_OAM_API,
       timeoutMs: e.OAM_CATALOG_TIMEOUT_SECONDS * 1000,
       maxBackoffMs: e.OAM_CATALOG_MAX_BACKOFF_SECONDS * 1000,
+      claimLeaseMs: e.OAM_CATALOG_CLAIM_SECONDS * 1000,
     },
+    s3MaxBackoffMs: e.OAM_S3_MAX_BACKOFF_SECONDS * 1000,
+    suiteId: e.OAM_SUITE_ID || `${hostname()}:${runDir}`,
     janitor: {
       schedule: e.OAM_JANITOR_SCHEDULE,
       retentionDays: e.DAYS_RETENTION,

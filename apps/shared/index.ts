@@ -11,3 +11,4 @@ export * from "./retry";
 export * from "./run-app";
 export * from "./status-document";
 export * from "./consumer";
+export * from "./keyed-queue";

@@ -4,7 +4,7 @@ import { DocumentStore } from "./document-store";
 import { StatusWriter } from "./status-writer";
 
 runApp("status-writer", async (config, logger) => {
-  const writer = new StatusWriter(new DocumentStore(createS3Client(config), config.status.bucket), config.status.prefix, logger);
+  const writer = new StatusWriter(new DocumentStore(createS3Client(config), config.status.bucket), config.status.prefix, logger, config.s3MaxBackoffMs);
   const consumer = new BusConsumer(new BusClient(config.bus, "status-writer", [TOPIC_ALL]), writer.handle, logger, config.stopTimeoutMs);
   consumer.start();
   return consumer;

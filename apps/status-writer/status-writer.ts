@@ -6,6 +6,7 @@ import {
   compareRank,
   errorMessage,
   isPreconditionFailure,
+  KeyedQueue,
   LruMap,
   rankOf,
   retryForever,
@@ -23,7 +24,7 @@ export class StatusWriter {
   readonly stats = { written: 0, stale: 0, conflicts: 0, retries: 0, lastWriteMs: 0 };
   /** Last version we know of per job key: saves a HEAD per message. */
   private readonly known = new LruMap<string, StoredVersion>(20_000);
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly perJob = new KeyedQueue();
 
   constructor(
     private readonly store: DocumentStore,
@@ -35,14 +36,7 @@ export class StatusWriter {
   /** Handler for the bus consumer: resolves once the document is durable (or known to be newer). */
   handle = async (envelope: Envelope, signal: AbortSignal): Promise<void> => {
     const key = statusKey(this.prefix, envelope.body.jobId);
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const mine = prev.catch(() => undefined).then(() => this.writeWithRetry(key, envelope, signal));
-    this.chains.set(key, mine);
-    try {
-      await mine;
-    } finally {
-      if (this.chains.get(key) === mine) this.chains.delete(key);
-    }
+    await this.perJob.run(key, () => this.writeWithRetry(key, envelope, signal));
   };
 
   private writeWithRetry(key: string, envelope: Envelope, signal: AbortSignal): Promise<WriteOutcome> {

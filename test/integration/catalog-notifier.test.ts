@@ -10,9 +10,11 @@ import { createLogger } from "../../apps/shared/logger";
 import type { StatusMessage } from "../../apps/shared/message";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { waitFor } from "../support/wait";
 import { Writable } from "node:stream";
 import winston from "winston";
 
+const OPTS = { mock: false, maxBackoffMs: 50, s3MaxBackoffMs: 50, startingDelayMs: 10, owner: "host-a:/run", claimLeaseMs: 60_000 };
 let n = 0;
 function envelope(jobId: string, extra: Partial<StatusMessage> = {}): Envelope {
   const now = Date.now();
@@ -71,7 +73,7 @@ describe("catalog-notifier", () => {
   function notifier(opts: { mock?: boolean; timeoutMs?: number } = {}) {
     const { logger, lines } = capturingLogger();
     const client = new CatalogClient(`${catalog.url}//`, "tok-123456", opts.timeoutMs ?? 2000);
-    return { n: new CatalogNotifier(client, records, logger, { mock: opts.mock ?? false, maxBackoffMs: 50, startingDelayMs: 10 }), lines };
+    return { n: new CatalogNotifier(client, records, logger, { ...OPTS, mock: opts.mock ?? false }), lines };
   }
 
   it("retries 503, 429, 408 and a hang, then posts once and records it", async () => {
@@ -86,7 +88,7 @@ describe("catalog-notifier", () => {
     });
     expect(notif.stats).toMatchObject({ posted: 1, retries: 4 });
     expect(lines.filter((l) => l.event === "catalog.retry")).toHaveLength(4);
-    expect((await records.get("retry-job"))?.state).toBe("posted");
+    expect((await records.get("retry-job"))?.record.state).toBe("posted");
   });
 
   it("retries a refused connection until the catalog is back", async () => {
@@ -98,7 +100,7 @@ describe("catalog-notifier", () => {
       post: (jobId: string, payload: never, s?: AbortSignal) =>
         ++attempts < 3 ? down.post(jobId, payload, s) : new CatalogClient(catalog.url, "tok-123456", 2000).post(jobId, payload, s),
     } as unknown as CatalogClient;
-    const notif = new CatalogNotifier(flaky, records, logger, { mock: false, maxBackoffMs: 50, startingDelayMs: 10 });
+    const notif = new CatalogNotifier(flaky, records, logger, OPTS);
     await notif.handle(envelope("refused-job"), signal);
     expect(attempts).toBe(3);
     expect(catalog.requests).toHaveLength(1);
@@ -134,6 +136,34 @@ describe("catalog-notifier", () => {
     });
   });
 
+  it("waits while another suite holds a fresh claim, then skips the job it posted", async () => {
+    await records.put(
+      { jobId: "claimed-job", uri: "http://oam-tiles.s3.amazonaws.com/claimed-job/{z}/{x}/{y}.png", state: "posting", owner: "host-b:/run", at: new Date().toISOString(), messageId: "x" },
+      null,
+    );
+    const { n: notif, lines } = notifier();
+    const done = notif.handle(envelope("claimed-job"), signal);
+    await waitFor(() => lines.some((l) => l.event === "catalog.claim_held"), { what: "the notifier to see the claim" });
+    // The other suite finishes its post.
+    const held = await records.get("claimed-job");
+    await records.put({ ...held!.record, state: "posted", at: new Date().toISOString() }, held);
+    await done;
+    expect(catalog.requests).toHaveLength(0);
+    expect(notif.stats.skipped).toBe(1);
+  });
+
+  it("takes over a stale claim of another suite, and its own predecessor's claim at once", async () => {
+    const uri = (j: string) => `http://oam-tiles.s3.amazonaws.com/${j}/{z}/{x}/{y}.png`;
+    const old = new Date(Date.now() - 120_000).toISOString();
+    await records.put({ jobId: "stale-job", uri: uri("stale-job"), state: "posting", owner: "host-b:/run", at: old, messageId: "x" }, null);
+    await records.put({ jobId: "mine-job", uri: uri("mine-job"), state: "posting", owner: OPTS.owner, at: new Date().toISOString(), messageId: "x" }, null);
+    const { n: notif } = notifier();
+    await notif.handle(envelope("stale-job"), signal);
+    await notif.handle(envelope("mine-job"), signal);
+    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([uri("stale-job"), uri("mine-job")]);
+    expect((await records.get("stale-job"))?.record).toMatchObject({ state: "posted", owner: OPTS.owner });
+  });
+
   it("stops retrying when stopped, leaving the job unacked", async () => {
     catalog.script.push(503, 503, 503, 503, 503, 503, 503, 503, 503, 503);
     const { n: notif } = notifier();
@@ -141,7 +171,7 @@ describe("catalog-notifier", () => {
     const p = notif.handle(envelope("stopped-job"), stop.signal);
     setTimeout(() => stop.abort(), 100);
     await expect(p).rejects.toThrow();
-    expect(await records.get("stopped-job")).toBeNull();
+    expect((await records.get("stopped-job"))?.record.state).toBe("posting");
   });
 });
 
