@@ -20,7 +20,8 @@ export interface CatalogStandIn {
   close(): Promise<void>;
 }
 
-export async function startCatalogStandIn(): Promise<CatalogStandIn> {
+/** Starts the stand-in; `port` reuses a port (a catalog coming back after an outage). */
+export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
   const requests: RecordedRequest[] = [];
   const script: Array<number | "hang"> = [];
   const hanging: http.ServerResponse[] = [];
@@ -45,10 +46,10 @@ export async function startCatalogStandIn(): Promise<CatalogStandIn> {
       res.end(JSON.stringify(answer < 300 ? { ok: true } : { error: `scripted ${answer}` }));
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     script,
     async close() {

@@ -79,6 +79,10 @@ export interface LocalS3 {
   bucket: string;
   directory: string;
   client: S3Client;
+  /** Kills the server (an outage); its data stays. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  revive(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,18 +90,28 @@ export async function startLocalS3(bucket = "oam-status"): Promise<LocalS3> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const directory = mkdtempSync(path.join(os.tmpdir(), "oam-s3-"));
-  const child = startChild(
-    "local-s3",
-    { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory },
-    ["--openssl-legacy-provider"],
-  );
-  await waitFor(() => portOpen(port), { what: "local S3 server", timeoutMs: 15_000 });
+  const spawnServer = async () => {
+    const c = startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, [
+      "--openssl-legacy-provider",
+    ]);
+    await waitFor(() => portOpen(port), { what: "local S3 server", timeoutMs: 15_000 });
+    return c;
+  };
+  let child = await spawnServer();
   const client = new S3Client({ region: REGION, endpoint, credentials: CREDENTIALS, forcePathStyle: true });
   return {
     endpoint,
     bucket,
     directory,
     client,
+    async kill() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async revive() {
+      child = await spawnServer();
+    },
     async stop() {
       client.destroy();
       await stopChild(child);

@@ -1,0 +1,285 @@
+// The guarantees under faults, with the suite under pm2 against the local servers:
+//   no loss and no regression when poller, status-writer or catalog-notifier is SIGKILLed at random
+//   moments, restarted or reloaded; once to the catalog; two suites on one queue (conditional
+//   writes enforced by a proxy in front of s3rver); S3 and the catalog down for a while.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
+import { startConditionalProxy } from "../support/conditional-s3-proxy";
+import { startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { readJson, sendAll, startSuite, type Suite } from "../support/suite";
+import { waitFor } from "../support/wait";
+import { interleave, lifecycle, type Job } from "../support/workload";
+
+// How long the outage tests keep S3 or the catalog away (the guarantee speaks of a minute).
+const OUTAGE_MS = Number(process.env.OAM_TEST_OUTAGE_MS ?? 60_000);
+const TOKEN = "fault-test-token-91b7";
+
+/** A seeded random generator, so a failing run can be replayed (the seed is printed). */
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1664525 + 1013904223) % 2 ** 32;
+    return seed / 2 ** 32;
+  };
+}
+
+describe("guarantees under faults", { timeout: 300_000 }, () => {
+  let sqs: LocalSqs;
+  let s3: LocalS3;
+  let catalog: CatalogStandIn;
+  const suites: Suite[] = [];
+  let run = 0;
+
+  beforeAll(async () => {
+    [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
+  });
+  afterEach(async () => {
+    for (const s of suites.splice(0)) await s.stop();
+  });
+  afterAll(async () => {
+    await Promise.all([sqs?.stop(), s3?.stop(), catalog?.close()]);
+  });
+
+  /** A fresh queue and prefix per test; the suite tuned for quick recovery. */
+  async function fresh(extra: Record<string, string> = {}, s3Endpoint = s3.endpoint) {
+    run++;
+    const queueUrl = await sqs.createQueue(`faults-${run}`);
+    const prefix = `faults-${run}`;
+    catalog.requests.length = 0;
+    catalog.script.length = 0;
+    const env = {
+      OAM_STATUS_SQS_QUEUE_URL: queueUrl,
+      OAM_STATUS_PREFIX: prefix,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      OAM_CATALOG_URL: catalog.url,
+      OAM_API_TOKEN: TOKEN,
+      OAM_ACK_TIMEOUT_SECONDS: "3",
+      OAM_SQS_VISIBILITY_SECONDS: "10",
+      OAM_CATALOG_TIMEOUT_SECONDS: "2",
+      OAM_CATALOG_MAX_BACKOFF_SECONDS: "2",
+      OAM_S3_MAX_BACKOFF_SECONDS: "2",
+      OAM_CATALOG_CLAIM_SECONDS: "10",
+      ...extra,
+    };
+    const start = async (more: Record<string, string> = {}) => {
+      const suite = await startSuite(sqs, s3, { ...env, ...more });
+      suites.push(suite);
+      return suite;
+    };
+    return { queueUrl, prefix, start };
+  }
+
+  /** Waits until every job's document is its final one, the catalog saw every finished job and the queue is empty. */
+  async function settle(jobs: Job[], prefix: string, queueUrl: string, timeoutMs = 120_000) {
+    const pending = new Set(jobs.map((j) => j.jobId));
+    const byId = new Map(jobs.map((j) => [j.jobId, j]));
+    let depth = -1;
+    await onFailureShowLogs(() => waitFor(
+      async () => {
+        for (const id of [...pending]) {
+          const doc = await readJson(s3.client, s3.bucket, `${prefix}/${id}-status.json`);
+          const want = byId.get(id)!.final;
+          if (doc?.status === want.status && doc?.stage === want.stage) pending.delete(id);
+        }
+        const posted = new Set(catalog.requests.map((r) => (r.json as { uri: string }).uri));
+        const allPosted = jobs.every((j) => !j.finished || posted.has(j.tilesUri!));
+        depth = await sqs.depth(queueUrl);
+        return pending.size === 0 && allPosted && depth === 0;
+      },
+      { what: `every job settled`, timeoutMs, intervalMs: 1000 },
+    ), () => ({ pending: pending.size, firstPending: [...pending][0], catalogRequests: catalog.requests.length, depth }));
+    // Settled documents never regress afterwards: read them all once more.
+    for (const j of jobs) {
+      const doc = await readJson(s3.client, s3.bucket, `${prefix}/${j.jobId}-status.json`);
+      expect(doc, j.jobId).toMatchObject({ jobId: j.jobId, ...j.final });
+    }
+  }
+
+  /** On failure, prints the end of every app's logs: what the suite was doing. */
+  async function onFailureShowLogs<T>(fn: () => Promise<T>, state: () => unknown = () => ({})): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      console.error(`state: ${JSON.stringify(state())}`);
+      for (const s of suites)
+        for (const f of readdirSync(s.logDir)) {
+          const tail = readFileSync(path.join(s.logDir, f), "utf8").split("\n").slice(-6).join("\n");
+          console.error(`--- ${s.logDir}/${f}\n${tail}`);
+        }
+      throw err;
+    }
+  }
+
+  function postsPerJob(jobs: Job[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of catalog.requests) {
+      const uri = (r.json as { uri: string }).uri;
+      counts.set(uri, (counts.get(uri) ?? 0) + 1);
+    }
+    for (const j of jobs) if (j.finished) expect(counts.get(j.tilesUri!) ?? 0, j.jobId).toBeGreaterThanOrEqual(1);
+    return counts;
+  }
+
+  it("loses nothing when poller, status-writer and catalog-notifier are SIGKILLed at random moments", async () => {
+    const seed = Number(process.env.OAM_TEST_SEED ?? Date.now() % 100_000);
+    console.log(`chaos seed ${seed} (OAM_TEST_SEED=${seed} replays it)`);
+    const random = rng(seed);
+    const { queueUrl, prefix, start } = await fresh();
+    const suite = await start();
+    const jobs = Array.from({ length: 600 }, (_, i) => lifecycle(i + 1, "chaos"));
+    const lines = interleave(jobs);
+    await sendAll(sqs, lines, queueUrl);
+
+    const victims = ["poller", "status-writer", "catalog-notifier"];
+    const kills: Record<string, number> = { poller: 0, "status-writer": 0, "catalog-notifier": 0 };
+    // Kill one app at a time, each after a random amount of further progress, up to 12 times.
+    let target = lines.length;
+    for (let round = 0; round < 12; round++) {
+      target -= 40 + Math.floor(random() * 160);
+      const depth = await waitFor(
+        async () => {
+          const d = await sqs.depth(queueUrl);
+          return d <= Math.max(target, 0) ? d : undefined;
+        },
+        { what: "progress between kills", timeoutMs: 60_000, intervalMs: 50 },
+      );
+      if (depth === 0) break;
+      const victim = victims[Math.floor(random() * victims.length)];
+      const before = (await suite.pm2.byName())[victim];
+      process.kill(before.pid, "SIGKILL");
+      kills[victim]++;
+      await waitFor(
+        async () => {
+          const p = (await suite.pm2.byName())[victim];
+          return p.pid !== before.pid && p.pm2_env.status === "online";
+        },
+        { what: `${victim} to be restarted by pm2` },
+      );
+    }
+    await settle(jobs, prefix, queueUrl);
+    console.log(`kills: ${JSON.stringify(kills)}`);
+    expect(Object.values(kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
+
+    // Only the kills restarted anything: no app crashed on its own.
+    const procs = await suite.pm2.byName();
+    for (const v of victims) expect(procs[v].pm2_env.restart_time, v).toBe(kills[v]);
+    // A notifier killed between the catalog's 2xx and its record posts that job again on restart
+    // (the catalog upserts by uri); nothing else is posted twice.
+    const counts = postsPerJob(jobs);
+    const extra = [...counts.values()].reduce((a, n) => a + n - 1, 0);
+    expect(extra).toBeLessThanOrEqual(kills["catalog-notifier"]);
+  });
+
+  it("loses nothing and posts once through pm2 restart and pm2 reload of every app", async () => {
+    const { queueUrl, prefix, start } = await fresh();
+    const suite = await start();
+    const jobs = Array.from({ length: 200 }, (_, i) => lifecycle(i + 1, "restart"));
+    const lines = interleave(jobs);
+    const sending = sendAll(sqs, lines, queueUrl);
+    const ops: string[][] = [
+      ["restart", "poller"],
+      ["reload", "status-writer"],
+      ["restart", "catalog-notifier"],
+      ["reload", "poller"],
+      ["restart", "status-writer"],
+      ["reload", "catalog-notifier"],
+    ];
+    let lastDepth = lines.length;
+    for (const op of ops) {
+      lastDepth = await waitFor(
+        async () => {
+          const d = await sqs.depth(queueUrl);
+          return d < lastDepth - 60 || d === 0 ? d : undefined;
+        },
+        { what: "progress between restarts", timeoutMs: 60_000, intervalMs: 50 },
+      );
+      await suite.pm2.run(op, suite.env);
+    }
+    await sending;
+    await settle(jobs, prefix, queueUrl);
+    const counts = postsPerJob(jobs);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // Each app stopped gracefully: its stop was logged, not cut short by SIGKILL.
+    for (const app of ["poller", "status-writer", "catalog-notifier"]) {
+      const log = readFileSync(path.join(suite.logDir, `${app}.out.log`), "utf8");
+      expect(log.match(/"event":"app.stopped"/g)?.length ?? 0, app).toBeGreaterThanOrEqual(2);
+      expect(log).not.toContain('"event":"app.stop_timeout"');
+    }
+  });
+
+  it("keeps ordering and posts once with two suites consuming one queue", async () => {
+    const proxy = await startConditionalProxy(s3.endpoint);
+    try {
+      const { queueUrl, prefix, start } = await fresh({}, proxy.endpoint);
+      await start({ OAM_SUITE_ID: "suite-a" });
+      await start({ OAM_SUITE_ID: "suite-b" });
+      const jobs = Array.from({ length: 300 }, (_, i) => lifecycle(i + 1, "two"));
+      // Each job's steps go in separate sends, so the two suites race on every job.
+      await sendAll(sqs, interleave(jobs), queueUrl);
+      await settle(jobs, prefix, queueUrl);
+      const counts = postsPerJob(jobs);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      expect(proxy.stats.conditional).toBeGreaterThan(0);
+      console.log(`conditional writes ${proxy.stats.conditional}, lost races ${proxy.stats.rejected}`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it(`catches up by itself after S3 is down for ${OUTAGE_MS / 1000} s`, async () => {
+    const { queueUrl, prefix, start } = await fresh({ OAM_MAX_IN_FLIGHT: "50" });
+    const suite = await start();
+    const before = await suite.pm2.byName();
+    await s3.kill();
+    const jobs = Array.from({ length: 100 }, (_, i) => lifecycle(i + 1, "s3down"));
+    await sendAll(sqs, interleave(jobs), queueUrl);
+    // While S3 is away: intake stops at the in-flight cap, nothing crashes, memory stays flat.
+    const t0 = Date.now();
+    let maxRssMb = 0;
+    await waitFor(
+      async () => {
+        const procs = await suite.pm2.byName();
+        for (const p of Object.values(procs)) maxRssMb = Math.max(maxRssMb, ((p as unknown as { monit: { memory: number } }).monit.memory ?? 0) / 2 ** 20);
+        return Date.now() - t0 >= OUTAGE_MS;
+      },
+      { what: "the outage to last", timeoutMs: OUTAGE_MS + 30_000, intervalMs: 1000 },
+    );
+    expect(await sqs.depth(queueUrl)).toBeGreaterThan(0);
+    await s3.revive();
+    await settle(jobs, prefix, queueUrl);
+    const after = await suite.pm2.byName();
+    for (const a of ["poller", "status-writer", "catalog-notifier", "janitor"]) {
+      expect(after[a].pm2_env.restart_time, a).toBe(before[a].pm2_env.restart_time);
+    }
+    expect(maxRssMb).toBeLessThan(200);
+  });
+
+  it(`posts every job once after the catalog is down for ${OUTAGE_MS / 1000} s, and a hanging request does not block other jobs`, async () => {
+    const { queueUrl, prefix, start } = await fresh();
+    await start();
+    const port = Number(new URL(catalog.url).port);
+    await catalog.close();
+    const jobs = Array.from({ length: 60 }, (_, i) => lifecycle(i + 1, "catdown"));
+    await sendAll(sqs, interleave(jobs), queueUrl);
+    // Documents do not wait for the catalog.
+    const last = jobs.at(-1)!;
+    await waitFor(async () => (await readJson(s3.client, s3.bucket, `${prefix}/${last.jobId}-status.json`))?.status === last.final.status, {
+      what: "documents written while the catalog is down",
+      timeoutMs: 30_000,
+    });
+    const t0 = Date.now();
+    await waitFor(() => Date.now() - t0 >= OUTAGE_MS, { what: "the outage to last", timeoutMs: OUTAGE_MS + 5000, intervalMs: 500 });
+    catalog = await startCatalogStandIn(port);
+    // The first request after the outage hangs past the client's timeout.
+    catalog.script.push("hang");
+    await settle(jobs, prefix, queueUrl);
+    const counts = postsPerJob(jobs);
+    const hung = catalog.requests[0];
+    const hungUri = (hung.json as { uri: string }).uri;
+    expect(counts.get(hungUri)).toBe(2);
+    expect([...counts.entries()].filter(([u]) => u !== hungUri).every(([, n]) => n === 1)).toBe(true);
+    const retriedAt = catalog.requests.filter((r) => (r.json as { uri: string }).uri === hungUri)[1].at;
+    expect(catalog.requests.filter((r) => r.at < retriedAt && (r.json as { uri: string }).uri !== hungUri).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,59 @@
+// One copy of the suite under its own pm2 (isolated PM2_HOME), production profile, with its own
+// log and run folders, pointed at the given servers.
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { suiteEnv, type LocalS3, type LocalSqs } from "./local-servers";
+import { Pm2 } from "./pm2";
+import { waitFor } from "./wait";
+
+export const APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
+
+export interface Suite {
+  pm2: Pm2;
+  env: Record<string, string>;
+  logDir: string;
+  allOnline(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<string, string>): Promise<Suite> {
+  const work = mkdtempSync(path.join(os.tmpdir(), "oam-suite-"));
+  const pm2 = new Pm2();
+  const logDir = path.join(work, "log");
+  const env = suiteEnv(sqs, s3, { LOG_DIR: logDir, OAM_RUN_DIR: path.join(work, "run"), ...extra });
+  await pm2.run(["start", "ecosystem.config.js", "--env", "production"], env);
+  const allOnline = async () => {
+    const procs = await pm2.byName();
+    return APPS.every((a) => procs[a]?.pm2_env.status === "online");
+  };
+  await waitFor(allOnline, { what: "all four apps online" });
+  return {
+    pm2,
+    env,
+    logDir,
+    allOnline,
+    async stop() {
+      await pm2.kill();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function sendAll(sqs: LocalSqs, lines: string[], queueUrl = sqs.queueUrl): Promise<void> {
+  for (let i = 0; i < lines.length; i += 10) {
+    const batch = lines.slice(i, i + 10);
+    await sqs.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+  }
+}
+
+export async function readJson(s3: S3Client, bucket: string, key: string): Promise<Record<string, any> | undefined> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await res.Body!.transformToString());
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,40 @@
+// Job lifecycles for the end-to-end and fault tests, and what each job's final document must be.
+export interface Job {
+  jobId: string;
+  /** Message bodies in the order the tiler emits them (ascending rank). */
+  lines: string[];
+  final: { stage: string; status: string };
+  finished: boolean;
+  tilesUri?: string;
+}
+
+export function lifecycle(i: number, prefix = "job"): Job {
+  const jobId = `${prefix}-${String(i).padStart(4, "0")}`;
+  const target = `s3://oam-tiles/${jobId}`;
+  const msgs: object[] = [
+    { jobId, stage: "chunk", status: "STARTED" },
+    { jobId, stage: "chunk", status: "FINISHED" },
+    { jobId, stage: "mosaic", status: "STARTED" },
+  ];
+  const fails = i % 4 === 0;
+  msgs.push(
+    fails
+      ? { jobId, stage: "mosaic", status: "FAILED", error: 'gdal said "no"' }
+      : { jobId, stage: "mosaic", status: "FINISHED", target, images: [`/vsicurl/http://bucket.s3.amazonaws.com/${jobId}.tif`] },
+  );
+  return {
+    jobId,
+    lines: msgs.map((m) => JSON.stringify(m)),
+    final: fails ? { stage: "mosaic", status: "FAILED" } : { stage: "COMPLETE", status: "SUCCESS" },
+    finished: !fails,
+    tilesUri: fails ? undefined : `http://oam-tiles.s3.amazonaws.com/${jobId}/{z}/{x}/{y}.png`,
+  };
+}
+
+/** Every job's messages, step by step across jobs, as many tilers running at once emit them. */
+export function interleave(jobs: Job[]): string[] {
+  const out: string[] = [];
+  const steps = Math.max(...jobs.map((j) => j.lines.length));
+  for (let s = 0; s < steps; s++) for (const j of jobs) if (j.lines[s]) out.push(j.lines[s]);
+  return out;
+}
