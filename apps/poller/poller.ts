@@ -1,6 +1,7 @@
 // The poller: long-polls SQS, validates, publishes on the bus, and deletes a message from SQS only
 // once every consumer that must handle it has acked. While it waits it keeps the message invisible
 // and republishes it when an ack is late or a consumer (re)subscribes.
+import { unboundedSignal } from "../shared/abort";
 import { ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import {
   BusServer,
@@ -32,12 +33,13 @@ export class Poller {
   readonly inFlight = new InFlightTable();
   readonly stats = { received: 0, published: 0, republished: 0, acked: 0, quarantined: 0, tests: 0, visibilityExtended: 0, lastPollAt: 0 };
   private readonly deleter: BatchDeleter;
-  private readonly abort = new AbortController();
+  private readonly abort = unboundedSignal();
   private readonly loops: Array<Promise<void>> = [];
   private timer?: NodeJS.Timeout;
   private running = false;
   private stopping?: Promise<void>;
   private capacityWaiters: Array<() => void> = [];
+  private warnedNoSentTimestamp = false;
 
   constructor(private readonly deps: PollerDeps) {
     this.deleter = new BatchDeleter(deps.sqs, deps.config.sqs.queueUrl, deps.logger);
@@ -94,6 +96,10 @@ export class Poller {
             WaitTimeSeconds: this.cfg.sqs.waitSeconds,
             VisibilityTimeout: this.cfg.sqs.visibilitySeconds,
             MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
+            // The older name of the same field: some SQS-compatible servers (local-aws-sqs) only
+            // know this one, and without SentTimestamp the ordering of a job's documents is lost.
+            // (The SDK types it with queue attribute names, so ask for "All".)
+            AttributeNames: ["All"],
           }),
           { abortSignal: this.abort.signal },
         );
@@ -145,9 +151,14 @@ export class Poller {
       this.deleter.enqueue(messageId, m.ReceiptHandle ?? "");
       return;
     }
+    const sentTimestamp = Number(m.Attributes?.SentTimestamp);
+    if (!sentTimestamp && !this.warnedNoSentTimestamp) {
+      this.warnedNoSentTimestamp = true;
+      this.deps.logger.warn("SQS returned no SentTimestamp: ordering falls back to receive time", { event: "sqs.no_sent_timestamp", messageId });
+    }
     const envelope: Envelope = {
       messageId,
-      sentTimestamp: Number(m.Attributes?.SentTimestamp) || now,
+      sentTimestamp: sentTimestamp || now,
       receiveCount: Number(m.Attributes?.ApproximateReceiveCount) || 1,
       receivedAt: now,
       publishedAt: now,

@@ -1,5 +1,6 @@
 // What both bus consumers share: receive envelopes, skip what is already done or under way (the
 // poller republishes, SQS redelivers), run the handler, ack once the handler's work is durable.
+import { unboundedSignal } from "./abort";
 import type { BusClient, Envelope } from "./bus";
 import { errorMessage } from "./errors";
 import type { Logger } from "./logger";
@@ -12,7 +13,7 @@ export class BusConsumer {
   readonly stats = { received: 0, duplicates: 0, handled: 0, acked: 0, failed: 0 };
   private readonly done = new LruMap<string, true>(50_000);
   private readonly active = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly abort = unboundedSignal();
   private loop?: Promise<void>;
   private stopping?: Promise<void>;
 

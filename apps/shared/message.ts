@@ -96,7 +96,9 @@ export function parseBody(raw: string | undefined): ParsedBody {
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue.path.join(".") || undefined;
-    const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+    // zod leaves the offending input out of its issues: look the field up ourselves.
+    const missing = issue.code === "invalid_type" && issue.path.length === 1 && obj[String(issue.path[0])] === undefined;
+    const message = missing ? "is required" : issue.message;
     throw new InvalidMessageError(message, field);
   }
   return { kind: "status", message: result.data };

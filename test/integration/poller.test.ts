@@ -131,7 +131,9 @@ describe("poller", () => {
     await send([{ jobId: "handback", stage: "chunk", status: "STARTED" }]);
     await waitFor(() => held.seen.length >= 1, { what: "the message" });
     await poller.stop();
-    const res = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }));
+    const res = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0, AttributeNames: ["All"] }));
     expect(res.Messages?.map((m) => JSON.parse(m.Body!).jobId)).toEqual(["handback"]);
+    // The envelope carried SQS's SentTimestamp (not the receive time): a redelivery keeps its rank.
+    expect(held.seen[0].sentTimestamp).toBe(Number(res.Messages![0].Attributes!.SentTimestamp));
   });
 });
