@@ -1,6 +1,6 @@
 // POST <catalog>/tms with the bearer token, using Node's built-in fetch. Classifies the outcome:
 // 2xx done; 408, 429, 5xx, timeouts and network errors transient; any other 4xx permanent.
-import { PermanentCatalogError, TransientError, tmsEndpoint, type CatalogPayload } from "../shared";
+import { PermanentCatalogError, redact, TransientError, tmsEndpoint, type CatalogPayload } from "../shared";
 
 export interface CatalogResult {
   status: number;
@@ -37,7 +37,8 @@ export class CatalogClient {
       const reason = timeout.aborted ? `timed out after ${this.timeoutMs} ms` : "request failed";
       throw new TransientError(`catalog ${reason}`, { cause: err });
     }
-    const text = (await res.text().catch(() => "")).slice(0, MAX_RESPONSE_CHARS);
+    // Kept for the operator, so without secrets: some servers echo the request's headers.
+    const text = redact((await res.text().catch(() => "")).slice(0, MAX_RESPONSE_CHARS));
     if (res.ok) return { status: res.status };
     if (res.status === 408 || res.status === 429 || res.status >= 500) {
       throw new TransientError(`catalog answered HTTP ${res.status}`);

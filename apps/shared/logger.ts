@@ -11,7 +11,8 @@ export function registerSecret(value: string | undefined): void {
 }
 
 export function redact(line: string): string {
-  let out = line.replace(/(Bearer\s+)[^\s"',]+/gi, "$1[REDACTED]");
+  // Stops at a backslash too: inside a JSON line the value's closing quote is escaped (\").
+  let out = line.replace(/(Bearer\s+)[^\s"'\\,]+/gi, "$1[REDACTED]");
   for (const s of secrets) out = out.split(s).join("[REDACTED]");
   // A secret could also appear JSON-escaped inside the line.
   for (const s of secrets) {

@@ -248,4 +248,8 @@ describe("the suite under pm2, production profile", () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
     for (const f of files) expect(readFileSync(path.join(logDir, f), "utf8"), f).not.toContain(TOKEN);
   });
+
+  it("keeps log files that others cannot write to", () => {
+    for (const f of readdirSync(logDir)) expect(statSync(path.join(logDir, f)).mode & 0o002, f).toBe(0);
+  });
 });

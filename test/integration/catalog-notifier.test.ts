@@ -122,8 +122,13 @@ describe("catalog-notifier", () => {
     const error = lines.find((l) => l.event === "catalog.rejected");
     expect(error).toMatchObject({ level: "error", jobId: "bad-job", httpStatus: 400, recordKey: "statuses/catalog/bad-job.json" });
     expect(String(error!.response)).toContain("scripted 400");
+    // The stand-in echoed the bearer token in its answer: neither the log nor the record has it.
+    expect(catalog.requests[0].headers.authorization).toBe("Bearer tok-123456");
+    expect(JSON.stringify(lines)).not.toContain("tok-123456");
     const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: "statuses/catalog/bad-job.json" }));
-    expect(JSON.parse(await res.Body!.transformToString())).toMatchObject({ state: "rejected", httpStatus: 400 });
+    const stored = await res.Body!.transformToString();
+    expect(JSON.parse(stored)).toMatchObject({ state: "rejected", httpStatus: 400 });
+    expect(stored).not.toContain("tok-123456");
   });
 
   it("logs the payload instead of posting when MOCK_OAM_API=true", async () => {

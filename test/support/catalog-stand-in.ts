@@ -43,7 +43,8 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
         return;
       }
       res.writeHead(answer, { "content-type": "application/json" });
-      res.end(JSON.stringify(answer < 300 ? { ok: true } : { error: `scripted ${answer}` }));
+      // Error answers echo the Authorization header, as careless servers do: it must not reach a log.
+      res.end(JSON.stringify(answer < 300 ? { ok: true } : { error: `scripted ${answer}`, echo: req.headers.authorization }));
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
