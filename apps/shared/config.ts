@@ -7,7 +7,7 @@ import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors";
 
-const bool = (name: string) =>
+const bool = () =>
   z
     .string()
     .optional()
@@ -16,7 +16,7 @@ const bool = (name: string) =>
       const s = v.trim().toLowerCase();
       if (["true", "1", "yes", "on"].includes(s)) return true;
       if (["false", "0", "no", "off"].includes(s)) return false;
-      ctx.addIssue({ code: "custom", message: `${name} must be true or false` });
+      ctx.addIssue({ code: "custom", message: "must be true or false" });
       return z.NEVER;
     });
 
@@ -74,7 +74,7 @@ const schema = z.object({
   AWS_ENDPOINT_URL: optionalUrl,
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
-  OAM_S3_FORCE_PATH_STYLE: bool("OAM_S3_FORCE_PATH_STYLE"),
+  OAM_S3_FORCE_PATH_STYLE: bool(),
 
   OAM_STATUS_SQS_QUEUE_URL: httpUrl.optional(),
   OAM_SQS_WAIT_SECONDS: int(0, 20, 20),
@@ -90,7 +90,7 @@ const schema = z.object({
   OAM_API_TOKEN: z.string().optional(),
   OAM_UPLOADER_TOKEN: z.string().optional(),
   OAM_API_TOKEN_FILE: z.string().optional(),
-  MOCK_OAM_API: bool("MOCK_OAM_API"),
+  MOCK_OAM_API: bool(),
   OAM_CATALOG_TIMEOUT_SECONDS: int(1, 600, 15),
   OAM_CATALOG_MAX_BACKOFF_SECONDS: int(1, 3600, 60),
   OAM_CATALOG_CLAIM_SECONDS: int(1, 86400, 120),
@@ -114,13 +114,13 @@ const schema = z.object({
     .trim()
     .default("0 0 * * *")
     .refine((v) => isValidCron(v), "must be a cron expression (5 fields, or 6 with seconds first)"),
-  OAM_JANITOR_RUN_ON_START: bool("OAM_JANITOR_RUN_ON_START"),
+  OAM_JANITOR_RUN_ON_START: bool(),
   OAM_JANITOR_PAGE_SIZE: int(1, 1000, 1000),
 
   OAM_RUN_DIR: z.string().trim().min(1).default("./data/run"),
   OAM_BUS_PUB_ENDPOINT: zmqEndpoint.optional(),
   OAM_BUS_ACK_ENDPOINT: zmqEndpoint.optional(),
-  OAM_BUS_ALLOW_PUBLIC: bool("OAM_BUS_ALLOW_PUBLIC"),
+  OAM_BUS_ALLOW_PUBLIC: bool(),
   OAM_STOP_TIMEOUT_SECONDS: int(1, 300, 10),
 
   LOG_DIR: z.string().trim().min(1).default("./data/log"),
@@ -129,6 +129,7 @@ const schema = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be host or host:port")
+    .refine((v) => !v.includes(":") || Number(v.split(":")[1]) <= 65535, "port must be at most 65535")
     .optional()
     .or(z.literal("").transform(() => undefined)),
   LOG_SENDER: z.string().trim().optional(),
@@ -183,7 +184,8 @@ function checkBusEndpoint(name: string, endpoint: string, allowPublic: boolean):
   const m = /^tcp:\/\/(.+):\d+$/.exec(endpoint);
   if (!m || allowPublic) return;
   const host = m[1].replace(/^\[|\]$/g, "");
-  if (!["127.0.0.1", "localhost", "::1"].includes(host) && !host.startsWith("127.")) {
+  // An address, not a name that merely starts with "127." (that could resolve anywhere).
+  if (!["localhost", "::1"].includes(host) && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
     throw new ConfigError(name, "must be loopback (127.0.0.1, ::1) or ipc:// unless OAM_BUS_ALLOW_PUBLIC=true");
   }
 }

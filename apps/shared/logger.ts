@@ -13,9 +13,11 @@ export function registerSecret(value: string | undefined): void {
 export function redact(line: string): string {
   // Stops at a backslash too: inside a JSON line the value's closing quote is escaped (\").
   let out = line.replace(/(Bearer\s+)[^\s"'\\,]+/gi, "$1[REDACTED]");
-  for (const s of secrets) out = out.split(s).join("[REDACTED]");
+  // Longest first, so a secret that contains a shorter one is removed whole.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  for (const s of ordered) out = out.split(s).join("[REDACTED]");
   // A secret could also appear JSON-escaped inside the line.
-  for (const s of secrets) {
+  for (const s of ordered) {
     const escaped = JSON.stringify(s).slice(1, -1);
     if (escaped !== s) out = out.split(escaped).join("[REDACTED]");
   }

