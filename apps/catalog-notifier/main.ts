@@ -1,5 +1,6 @@
 // catalog-notifier: mosaic FINISHED on the bus -> POST $OAM_CATALOG_URL/tms (or a log line when MOCK_OAM_API=true).
 import { BusClient, BusConsumer, createS3Client, runApp, TOPIC_MOSAIC_FINISHED } from "../shared";
+import { exposeMetrics } from "../shared/metrics";
 import { CatalogClient } from "./catalog-client";
 import { CatalogNotifier } from "./catalog-notifier";
 import { CatalogRecords } from "./catalog-records";
@@ -19,6 +20,14 @@ runApp("catalog-notifier", async (config, logger) => {
   );
   const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]), notifier.handle, logger, config.stopTimeoutMs);
   consumer.start();
+  exposeMetrics({
+    received: () => consumer.stats.received,
+    "in flight": () => consumer.inFlight,
+    "catalog posts": () => notifier.stats.posted + notifier.stats.mocked,
+    "catalog retries": () => notifier.stats.retries,
+    "catalog failures": () => notifier.stats.rejected,
+    "already posted": () => notifier.stats.skipped,
+  });
   logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
   return consumer;
 });

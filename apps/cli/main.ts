@@ -1,17 +1,42 @@
 #!/usr/bin/env node
 // oam-status: the operator's command line. Reads the same variables as the suite.
 import { parseArgs } from "node:util";
-import { ConfigError, createS3Client, createSqsClient, errorMessage, loadConfig } from "../shared";
+import { ConfigError, createS3Client, createSqsClient, errorMessage, loadConfig, type Config } from "../shared";
+import { checkHealth, formatHealth } from "./health";
+import { ping } from "./ping";
+import { replay } from "./replay";
 import { sendLines } from "./send";
 import { showStatus } from "./show-status";
 
-const USAGE = `usage: oam-status <command>
-  send [file.jsonl | -]   send one SQS message per line (stdin when no file or -)
-  status <jobId>          print a job's status document
+const USAGE = `usage: oam-status <command> [options]
+  send [file.jsonl | -]      send one SQS message per line (stdin when no file or -)
+  status <jobId>             print a job's status document
+  ping [--timeout S]         send {"test": true} and wait for the poller's answer in its log
+  health [--json]            each app's state and metrics from pm2; exit 1 when unhealthy
+  replay [--day yyyy-mm-dd | --key K] [--dry-run]
+                             send quarantined messages (after fixing their "body") back to the queue
 `;
 
+function need(config: Config, what: "queue" | "bucket"): void {
+  if (what === "queue" && !config.sqs.queueUrl) throw new ConfigError("OAM_STATUS_SQS_QUEUE_URL", "is required for this command");
+  if (what === "bucket" && (!config.status.bucket || !config.status.prefix)) {
+    throw new ConfigError(config.status.bucket ? "OAM_STATUS_PREFIX" : "OAM_STATUS_BUCKET", "is required for this command");
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      json: { type: "boolean" },
+      timeout: { type: "string" },
+      day: { type: "string" },
+      key: { type: "string" },
+      "dry-run": { type: "boolean" },
+    },
+  });
   const [command, ...args] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE);
@@ -20,20 +45,50 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig("cli");
   switch (command) {
     case "send": {
-      if (!config.sqs.queueUrl) throw new ConfigError("OAM_STATUS_SQS_QUEUE_URL", "is required to send");
+      need(config, "queue");
       const { sent, failed } = await sendLines(createSqsClient(config), config.sqs.queueUrl, args[0] ?? "-");
       console.log(`sent ${sent} message(s) to ${config.sqs.queueUrl}${failed ? `, ${failed} failed` : ""}`);
       return failed ? 1 : 0;
     }
     case "status": {
       if (!args[0]) throw new Error("status needs a jobId");
-      if (!config.status.bucket || !config.status.prefix) throw new ConfigError("OAM_STATUS_BUCKET", "and OAM_STATUS_PREFIX are required");
+      need(config, "bucket");
       const doc = await showStatus(createS3Client(config), config.status.bucket, config.status.prefix, args[0]);
       if (doc === null) {
         console.error(`no status document for job ${args[0]}`);
         return 1;
       }
       console.log(JSON.stringify(JSON.parse(doc), null, 2));
+      return 0;
+    }
+    case "ping": {
+      need(config, "queue");
+      const timeoutMs = Number(values.timeout ?? 30) * 1000;
+      if (!(timeoutMs > 0)) throw new Error("--timeout must be a positive number of seconds");
+      const res = await ping(createSqsClient(config), config.sqs.queueUrl, config.log.dir, timeoutMs);
+      console.log(`pong from the poller in ${res.roundTripMs} ms (ping ${res.pingId})`);
+      return 0;
+    }
+    case "health": {
+      const report = await checkHealth(config.health.pm2Home, config.health.maxPollAgeSeconds);
+      console.log(values.json ? JSON.stringify(report, null, 2) : formatHealth(report));
+      return report.healthy ? 0 : 1;
+    }
+    case "replay": {
+      need(config, "queue");
+      need(config, "bucket");
+      const res = await replay({
+        s3: createS3Client(config),
+        sqs: createSqsClient(config),
+        bucket: config.status.bucket,
+        prefix: config.status.prefix,
+        queueUrl: config.sqs.queueUrl,
+        day: values.day,
+        key: values.key,
+        dryRun: values["dry-run"],
+        log: (l) => console.log(l),
+      });
+      console.log(`${values["dry-run"] ? "would replay" : "replayed"} ${res.replayed}, skipped ${res.skipped}`);
       return 0;
     }
     default:

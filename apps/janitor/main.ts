@@ -1,10 +1,18 @@
 // janitor: on OAM_JANITOR_SCHEDULE (node-cron), deletes status documents older than DAYS_RETENTION days.
 import cron from "node-cron";
 import { createS3Client, errorMessage, runApp } from "../shared";
+import { ageSeconds, exposeMetrics } from "../shared/metrics";
 import { pruneStatuses } from "./prune";
 
 runApp("janitor", async (config, logger) => {
   const s3 = createS3Client(config);
+  const stats = { lastRunAt: 0, lastDeleted: 0, deleted: 0, failedRuns: 0 };
+  exposeMetrics({
+    "last run age": { value: () => ageSeconds(stats.lastRunAt), unit: "s" },
+    "last run deleted": () => stats.lastDeleted,
+    deleted: () => stats.deleted,
+    "failed runs": () => stats.failedRuns,
+  });
   const run = async (reason: string) => {
     logger.info("pruning", { event: "janitor.started", reason, prefix: config.status.prefix, retentionDays: config.janitor.retentionDays });
     try {
@@ -16,8 +24,10 @@ runApp("janitor", async (config, logger) => {
         pageSize: config.janitor.pageSize,
         logger,
       });
+      Object.assign(stats, { lastRunAt: Date.now(), lastDeleted: result.deleted, deleted: stats.deleted + result.deleted });
       logger.info("pruned", { event: "janitor.finished", ...result });
     } catch (err) {
+      stats.failedRuns++;
       logger.error("pruning failed", { event: "janitor.failed", error: errorMessage(err) });
     }
   };

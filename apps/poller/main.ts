@@ -1,5 +1,6 @@
 // poller: SQS -> validation -> ZeroMQ bus; deletes from SQS once consumers have acked.
 import { BusServer, createS3Client, createSqsClient, runApp } from "../shared";
+import { ageSeconds, exposeMetrics } from "../shared/metrics";
 import { Poller } from "./poller";
 import { Quarantine } from "./quarantine";
 
@@ -14,6 +15,16 @@ runApp("poller", async (config, logger) => {
     logger,
   });
   poller.start();
+  exposeMetrics({
+    received: () => poller.stats.received,
+    acked: () => poller.stats.acked,
+    "in flight": () => poller.inFlight.size,
+    "oldest in-flight age": { value: () => Math.round(poller.inFlight.oldestAgeMs(Date.now()) / 1000), unit: "s" },
+    "last poll age": { value: () => ageSeconds(poller.stats.lastPollAt), unit: "s" },
+    quarantined: () => poller.stats.quarantined,
+    republished: () => poller.stats.republished,
+    deleted: () => poller.deletedCount,
+  });
   logger.info("polling", { event: "poller.polling", queueUrl: config.sqs.queueUrl, waitSeconds: config.sqs.waitSeconds, bus: config.bus.pubEndpoint });
   return poller;
 });

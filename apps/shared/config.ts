@@ -1,7 +1,7 @@
 // The suite's configuration: every environment variable, parsed and validated once at start into
 // one typed object. Nothing else in the code reads process.env.
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { homedir, hostname } from "node:os";
 import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
@@ -124,6 +124,8 @@ const schema = z.object({
   OAM_STOP_TIMEOUT_SECONDS: int(1, 300, 10),
 
   LOG_DIR: z.string().trim().min(1).default("./data/log"),
+  PM2_HOME: z.string().trim().optional(),
+  OAM_HEALTH_MAX_POLL_AGE_SECONDS: int(1, 86400, 120),
   DEBUG: z.string().optional(),
   MAILHOST: z
     .string()
@@ -153,6 +155,8 @@ export interface Config {
   bus: { pubEndpoint: string; ackEndpoint: string; runDir: string };
   stopTimeoutMs: number;
   log: { dir: string; debug: boolean };
+  /** Where the pm2 daemon keeps its sockets (the CLI's health command), and how stale a poll may be. */
+  health: { pm2Home: string; maxPollAgeSeconds: number };
   mail?: { host: string; port: number; sender: string; recipient: string };
 }
 
@@ -258,6 +262,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     bus: { pubEndpoint, ackEndpoint, runDir },
     stopTimeoutMs: e.OAM_STOP_TIMEOUT_SECONDS * 1000,
     log: { dir: e.LOG_DIR, debug: debugMatches(e.DEBUG ?? "", app) },
+    health: { pm2Home: e.PM2_HOME || path.join(homedir(), ".pm2"), maxPollAgeSeconds: e.OAM_HEALTH_MAX_POLL_AGE_SECONDS },
     mail,
   };
 }
