@@ -125,6 +125,20 @@ const schema = z.object({
 
   LOG_DIR: z.string().trim().min(1).default("./data/log"),
   PM2_HOME: z.string().trim().optional(),
+  OAM_LOG_MAX_SIZE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return 10 * 2 ** 20;
+      const m = /^(\d+)\s*([kKmMgG]?)[bB]?$/.exec(v.trim());
+      if (!m || Number(m[1]) === 0) {
+        ctx.addIssue({ code: "custom", message: "must be a size such as 10M, 500k or 1048576" });
+        return z.NEVER;
+      }
+      return Number(m[1]) * 2 ** ({ "": 0, k: 10, m: 20, g: 30 }[m[2].toLowerCase() as "" | "k" | "m" | "g"]);
+    }),
+  OAM_LOG_KEEP: int(1, 100, 5),
+  OAM_LOG_ROTATE_CHECK_SECONDS: int(1, 3600, 30),
   OAM_HEALTH_MAX_POLL_AGE_SECONDS: int(1, 86400, 120),
   DEBUG: z.string().optional(),
   MAILHOST: z
@@ -136,6 +150,7 @@ const schema = z.object({
     .or(z.literal("").transform(() => undefined)),
   LOG_SENDER: z.string().trim().optional(),
   LOG_RECIPIENT: z.string().trim().optional(),
+  OAM_MAIL_BATCH_SECONDS: int(1, 86400, 60),
 });
 
 export type AppName = "poller" | "status-writer" | "catalog-notifier" | "janitor" | "cli";
@@ -154,10 +169,10 @@ export interface Config {
   janitor: { schedule: string; retentionDays: number; runOnStart: boolean; pageSize: number };
   bus: { pubEndpoint: string; ackEndpoint: string; runDir: string };
   stopTimeoutMs: number;
-  log: { dir: string; debug: boolean };
+  log: { dir: string; debug: boolean; maxBytes: number; keep: number; checkMs: number };
   /** Where the pm2 daemon keeps its sockets (the CLI's health command), and how stale a poll may be. */
   health: { pm2Home: string; maxPollAgeSeconds: number };
-  mail?: { host: string; port: number; sender: string; recipient: string };
+  mail?: { host: string; port: number; sender: string; recipient: string; batchMs: number };
 }
 
 // Which variables each app cannot start without.
@@ -224,7 +239,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     if (!e.LOG_SENDER) required("LOG_SENDER");
     if (!e.LOG_RECIPIENT) required("LOG_RECIPIENT");
     const [host, port] = e.MAILHOST.split(":");
-    mail = { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT };
+    mail = { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT, batchMs: e.OAM_MAIL_BATCH_SECONDS * 1000 };
   }
 
   return {
@@ -261,7 +276,13 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     },
     bus: { pubEndpoint, ackEndpoint, runDir },
     stopTimeoutMs: e.OAM_STOP_TIMEOUT_SECONDS * 1000,
-    log: { dir: e.LOG_DIR, debug: debugMatches(e.DEBUG ?? "", app) },
+    log: {
+      dir: e.LOG_DIR,
+      debug: debugMatches(e.DEBUG ?? "", app),
+      maxBytes: e.OAM_LOG_MAX_SIZE,
+      keep: e.OAM_LOG_KEEP,
+      checkMs: e.OAM_LOG_ROTATE_CHECK_SECONDS * 1000,
+    },
     health: { pm2Home: e.PM2_HOME || path.join(homedir(), ".pm2"), maxPollAgeSeconds: e.OAM_HEALTH_MAX_POLL_AGE_SECONDS },
     mail,
   };

@@ -1,6 +1,7 @@
 // One structured logger for the suite: JSON lines on stdout (errors on stderr), which pm2 writes to
 // each app's own files under LOG_DIR. Secrets registered here never reach a line, at any level.
 import winston from "winston";
+import { ErrorMailTransport, type MailSettings } from "./error-mail";
 
 const MESSAGE = Symbol.for("message");
 const secrets = new Set<string>();
@@ -32,7 +33,9 @@ const redactFormat = winston.format((info) => {
 
 export type Logger = winston.Logger;
 
-export function createLogger(app: string, opts: { debug?: boolean; silent?: boolean } = {}): Logger {
+export function createLogger(app: string, opts: { debug?: boolean; silent?: boolean; mail?: MailSettings } = {}): Logger {
+  const transports: winston.transport[] = [new winston.transports.Console({ stderrLevels: ["error"] })];
+  if (opts.mail) transports.push(new ErrorMailTransport(app, opts.mail));
   return winston.createLogger({
     level: opts.debug ? "debug" : "info",
     silent: opts.silent,
@@ -43,6 +46,6 @@ export function createLogger(app: string, opts: { debug?: boolean; silent?: bool
       winston.format.json(),
       redactFormat(),
     ),
-    transports: [new winston.transports.Console({ stderrLevels: ["error"] })],
+    transports,
   });
 }

@@ -3,6 +3,7 @@
 // within OAM_STOP_TIMEOUT_SECONDS (pm2's kill_timeout is longer).
 import { loadConfig, type AppName, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
+import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
@@ -21,7 +22,10 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     process.exit(EXIT_CONFIG);
   }
   registerSecret(config.catalog.token);
-  const logger = createLogger(app, { debug: config.log.debug });
+  const logger = createLogger(app, { debug: config.log.debug, mail: config.mail });
+  startLogRotation({ dir: config.log.dir, app, maxBytes: config.log.maxBytes, keep: config.log.keep, intervalMs: config.log.checkMs }, (err) =>
+    logger.warn("log rotation failed", { event: "log.rotation_failed", error: errorMessage(err) }),
+  );
 
   let stopping: Promise<void> | undefined;
   let running: Running | undefined;

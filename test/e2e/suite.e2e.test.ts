@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import os from "node:os";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
@@ -14,6 +16,7 @@ import { Pm2 } from "../support/pm2";
 import { waitFor } from "../support/wait";
 
 const TOKEN = "e2e-secret-token-4f9c2a";
+const execFileAsync = promisify(execFile);
 const APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
 // The seed's sample messages (a copy of shared/samples/seed-messages.jsonl).
 const seedLines = readFileSync(path.resolve(__dirname, "../fixtures/seed-messages.jsonl"), "utf8")
@@ -78,6 +81,18 @@ describe("the suite under pm2, production profile", () => {
   let logDir: string;
   let env: Record<string, string>;
 
+  /** A log file with its rotated parts, oldest first. */
+  const readAllLogs = (name: string) =>
+    readdirSync(logDir)
+      .filter((f) => f === name || f.startsWith(`${name}.`))
+      .sort((a, b) => (Number(b.split(".").pop()) || 0) - (Number(a.split(".").pop()) || 0))
+      .map((f) => readFileSync(path.join(logDir, f), "utf8"))
+      .join("");
+  const cli = (args: string[]) =>
+    execFileAsync(process.execPath, [path.resolve(__dirname, "../../dist/apps/cli/main.js"), ...args], {
+      env: { ...process.env, ...env, PM2_HOME: pm2.home },
+    });
+
   beforeAll(async () => {
     [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
     work = mkdtempSync(path.join(os.tmpdir(), "oam-e2e-"));
@@ -90,6 +105,10 @@ describe("the suite under pm2, production profile", () => {
       OAM_API_TOKEN: TOKEN,
       OAM_ACK_TIMEOUT_SECONDS: "3",
       DEBUG: "oam:*",
+      // Small enough that the debug lines of this test rotate the logs.
+      OAM_LOG_MAX_SIZE: "20k",
+      OAM_LOG_KEEP: "2",
+      OAM_LOG_ROTATE_CHECK_SECONDS: "1",
     });
     await pm2.run(["start", "ecosystem.config.js", "--env", "production"], env);
     await waitFor(
@@ -186,9 +205,8 @@ describe("the suite under pm2, production profile", () => {
 
   it("answers the seed's test message in the log and quarantines an invalid one", async () => {
     await sendAll(sqs, ['{"test": true}', '{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad "quote""}']);
-    const pollerLog = path.join(logDir, "poller.out.log");
     const line = await waitFor(
-      () => readFileSync(pollerLog, "utf8").split("\n").find((l) => l.includes('"event":"message.invalid"')),
+      () => readAllLogs("poller.out.log").split("\n").find((l) => l.includes('"event":"message.invalid"')),
       { what: "the quarantine log line" },
     );
     const entry = JSON.parse(line);
@@ -198,9 +216,55 @@ describe("the suite under pm2, production profile", () => {
     const kept = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: entry.quarantineKey }));
     const record = JSON.parse(await kept.Body!.transformToString());
     expect(record.body).toBe('{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad "quote""}');
-    await waitFor(() => readFileSync(pollerLog, "utf8").includes('"event":"message.test"'), { what: "the test message log line" });
+    await waitFor(() => readAllLogs("poller.out.log").includes('"event":"message.test"'), { what: "the test message log line" });
     await waitFor(async () => (await sqs.depth()) === 0, { what: "the queue to drain" });
     expect(await readDoc(s3, "q1")).toBeUndefined();
+  });
+
+  it("replays a quarantined message once an operator fixed it", async () => {
+    const line = await waitFor(
+      () => readAllLogs("poller.out.log").split("\n").find((l) => l.includes('"event":"message.invalid"')),
+      { what: "the quarantine log line" },
+    );
+    const { quarantineKey } = JSON.parse(line);
+    const kept = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: quarantineKey }));
+    const record = JSON.parse(await kept.Body!.transformToString());
+    record.body = '{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad \\"quote\\""}';
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: quarantineKey, Body: JSON.stringify(record) }));
+    const out = await cli(["replay", "--key", quarantineKey]);
+    expect(out.stdout).toContain(`replayed ${quarantineKey}`);
+    await waitFor(async () => (await readDoc(s3, "q1"))?.error === 'bad "quote"', { what: "the replayed message's document" });
+  });
+
+  it("answers oam-status ping and health", async () => {
+    const pong = await cli(["ping", "--timeout", "20"]);
+    expect(pong.stdout).toMatch(/pong from the poller in \d+ ms/);
+    const health = await cli(["health", "--json"]);
+    const report = JSON.parse(health.stdout);
+    expect(report.healthy).toBe(true);
+    expect(report.apps.map((a: { name: string }) => a.name).sort()).toEqual([...APPS].sort());
+  });
+
+  it("shows each app's metrics in pm2 (pm2 show / monit)", async () => {
+    const procs = await pm2.byName();
+    const metric = (app: string, name: string) => (procs[app].pm2_env as unknown as { axm_monitor: Record<string, { value: number }> }).axm_monitor[name]?.value;
+    expect(metric("poller", "received")).toBeGreaterThanOrEqual(seedLines.length + 45 * 4);
+    expect(metric("poller", "acked")).toBeGreaterThanOrEqual(seedLines.length + 45 * 4);
+    expect(metric("poller", "quarantined")).toBeGreaterThanOrEqual(1);
+    expect(metric("poller", "in flight")).toBe(0);
+    expect(metric("poller", "last poll age")).toBeLessThan(5);
+    expect(metric("catalog-notifier", "catalog posts")).toBeGreaterThanOrEqual(31);
+    expect(metric("janitor", "last run age")).toBe(-1);
+    const show = await pm2.run(["show", "status-writer"]);
+    expect(show).toContain("documents written");
+    expect(show).toContain("conditional-write conflicts");
+  });
+
+  it("rotates each app's log files by size and keeps a bounded number", async () => {
+    await waitFor(() => existsSync(path.join(logDir, "poller.out.log.1")), { what: "a rotated poller log" });
+    const files = readdirSync(logDir);
+    expect(files.filter((f) => /\.log\.\d+$/.test(f)).every((f) => Number(f.split(".").pop()) <= 2)).toBe(true);
+    expect(statSync(path.join(logDir, "poller.out.log")).size).toBeLessThan(20 * 1024 + 64 * 1024);
   });
 
   it("restarts status-writer alone, and the others keep running and nothing is lost", async () => {
@@ -239,7 +303,7 @@ describe("the suite under pm2, production profile", () => {
   });
 
   it("logs at debug level with DEBUG=oam:*", () => {
-    const lines = readFileSync(path.join(logDir, "poller.out.log"), "utf8").split("\n").filter(Boolean);
+    const lines = readAllLogs("poller.out.log").split("\n").filter(Boolean);
     expect(lines.some((l) => JSON.parse(l).level === "debug" && JSON.parse(l).event === "message.published")).toBe(true);
   });
 
