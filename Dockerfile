@@ -31,4 +31,8 @@ COPY package.json ecosystem.config.js ./
 COPY config ./config
 USER ${APP_UID}
 VOLUME /data
+# Unhealthy when an app is not online in pm2 or the poller has not completed a poll for
+# OAM_HEALTH_MAX_POLL_AGE_SECONDS (120 s); `oam-status health` prints the details.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["node", "dist/apps/cli/main.js", "health"]
 CMD ["pm2-runtime", "ecosystem.config.js", "--env", "production"]

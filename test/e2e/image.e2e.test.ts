@@ -1,0 +1,104 @@
+// The Docker image and the compose stanza, built and run for real: docker build, docker-compose up
+// (host network, pointed at the local SQS and S3 servers and the catalog stand-in), the seed
+// messages, their documents and catalog request, the per-app log files on the volume and their
+// owner, pm2 jlist and the HEALTHCHECK command inside the container.
+// Needs a Docker-compatible engine (DOCKER_HOST) and docker-compose; skips with a message when none.
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
+import { ROOT, startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { readJson, sendAll } from "../support/suite";
+import { waitFor } from "../support/wait";
+
+const exec = promisify(execFile);
+const PROJECT = `oamtest${process.pid}`;
+const TOKEN = "image-test-token-7d1e";
+
+function engine(): string | undefined {
+  try {
+    execFileSync("docker", ["version"], { stdio: "ignore", timeout: 10_000 });
+    execFileSync("docker-compose", ["version"], { stdio: "ignore", timeout: 10_000 });
+    return undefined;
+  } catch {
+    return "no Docker-compatible engine (set DOCKER_HOST, e.g. from ../shared/tools/container-kit.sh) or no docker-compose";
+  }
+}
+
+const missing = engine();
+if (missing) console.warn(`image test skipped: ${missing}`);
+
+describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_000 }, () => {
+  let sqs: LocalSqs;
+  let s3: LocalS3;
+  let catalog: CatalogStandIn;
+  let env: Record<string, string>;
+  const compose = (...args: string[]) =>
+    exec("docker-compose", ["-p", PROJECT, "-f", "docker-compose.yml", "-f", "test/e2e/compose.test.yml", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+
+  beforeAll(async () => {
+    [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
+    env = suiteEnv(sqs, s3, { OAM_CATALOG_URL: catalog.url, OAM_API_TOKEN: TOKEN, OAM_STATUS_IMAGE: "oam-status-suite:test" });
+    await exec("docker", ["build", "--network", "host", "-t", "oam-status-suite:test", "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    await compose("up", "-d");
+  }, 900_000);
+
+  afterAll(async () => {
+    await compose("down", "-v").catch(() => undefined);
+    await Promise.all([sqs?.stop(), s3?.stop(), catalog?.close()]);
+  });
+
+  it("runs the four apps under pm2-runtime as uid 2001", async () => {
+    const procs = await waitFor(
+      async () => {
+        const { stdout } = await compose("exec", "-T", "oam-status", "pm2", "jlist");
+        const list = JSON.parse(stdout) as Array<{ name: string; pm2_env: { status: string } }>;
+        return list.length === 4 && list.every((p) => p.pm2_env.status === "online") ? list : undefined;
+      },
+      { what: "four apps online in the container", timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(procs.map((p) => p.name).sort()).toEqual(["catalog-notifier", "janitor", "poller", "status-writer"]);
+    const { stdout } = await compose("exec", "-T", "oam-status", "id", "-u");
+    expect(stdout.trim()).toBe("2001");
+  });
+
+  it("turns the seed messages into documents and a catalog post", async () => {
+    const seed = readFileSync(path.join(ROOT, "test/fixtures/seed-messages.jsonl"), "utf8").split("\n").filter((l) => l.trim());
+    await sendAll(sqs, seed);
+    await waitFor(async () => (await readJson(s3.client, s3.bucket, "statuses/test-job-status.json"))?.status === "SUCCESS", {
+      what: "the seed job's final document",
+      timeoutMs: 60_000,
+    });
+    await waitFor(() => catalog.requests.length === 1, { what: "the catalog request" });
+    expect(catalog.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(catalog.requests[0].url).toBe("/tms");
+  });
+
+  it("keeps per-app log files on the /data volume, owned by the app user", async () => {
+    const { stdout } = await compose("exec", "-T", "oam-status", "sh", "-c", "stat -c '%n %u %a' /data/log/*.log");
+    const files = stdout.trim().split("\n").map((l) => l.split(" "));
+    const names = files.map(([n]) => path.basename(n));
+    for (const app of ["poller", "status-writer", "catalog-notifier", "janitor"]) {
+      expect(names).toContain(`${app}.out.log`);
+      expect(names).toContain(`${app}.err.log`);
+    }
+    for (const [name, uid, mode] of files) {
+      expect(uid, name).toBe("2001");
+      expect(Number.parseInt(mode, 8) & 0o002, name).toBe(0);
+    }
+    const logs = await compose("exec", "-T", "oam-status", "sh", "-c", "cat /data/log/*.log");
+    expect(logs.stdout).toContain('"event":"catalog.posted"');
+    expect(logs.stdout).not.toContain(TOKEN);
+  });
+
+  it("passes its HEALTHCHECK command", async () => {
+    const { stdout } = await compose("exec", "-T", "oam-status", "node", "dist/apps/cli/main.js", "health");
+    expect(stdout).toContain("healthy");
+  });
+});
