@@ -16,6 +16,7 @@ runApp("poller", async (config, logger) => {
   });
   poller.start();
   exposeMetrics({
+    polls: () => poller.stats.polls,
     received: () => poller.stats.received,
     acked: () => poller.stats.acked,
     "in flight": () => poller.inFlight.size,

@@ -31,7 +31,7 @@ export interface PollerDeps {
 
 export class Poller {
   readonly inFlight = new InFlightTable();
-  readonly stats = { received: 0, published: 0, republished: 0, acked: 0, quarantined: 0, tests: 0, visibilityExtended: 0, lastPollAt: 0 };
+  readonly stats = { received: 0, published: 0, republished: 0, acked: 0, quarantined: 0, tests: 0, visibilityExtended: 0, polls: 0, lastPollAt: 0 };
   private readonly deleter: BatchDeleter;
   private readonly abort = unboundedSignal();
   private readonly loops: Array<Promise<void>> = [];
@@ -104,6 +104,7 @@ export class Poller {
           { abortSignal: this.abort.signal },
         );
         messages = res.Messages ?? [];
+        this.stats.polls++;
         this.stats.lastPollAt = Date.now();
         if (failures > 0) this.deps.logger.info("polling again", { event: "sqs.poll_recovered", after: failures });
         failures = 0;

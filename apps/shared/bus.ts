@@ -25,6 +25,8 @@ export interface Envelope {
   receivedAt: number;
   /** When the poller (re)published it (ms since epoch). */
   publishedAt: number;
+  /** When this consumer took it off the bus (set locally, never sent). */
+  arrivedAt?: number;
   body: StatusMessage;
 }
 
@@ -139,7 +141,9 @@ export class BusClient {
     try {
       for await (const [, payload] of this.sub) {
         try {
-          yield JSON.parse(payload.toString()) as Envelope;
+          const envelope = JSON.parse(payload.toString()) as Envelope;
+          envelope.arrivedAt = Date.now();
+          yield envelope;
         } catch {
           // the poller only publishes JSON: ignore anything else
         }

@@ -91,6 +91,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     for (const [name, uid, mode] of files) {
       expect(uid, name).toBe("2001");
       expect(Number.parseInt(mode, 8) & 0o002, name).toBe(0);
+      expect(Number.parseInt(mode, 8) & 0o040, `${name} group-readable`).toBe(0o040);
     }
     const logs = await compose("exec", "-T", "oam-status", "sh", "-c", "cat /data/log/*.log");
     expect(logs.stdout).toContain('"event":"catalog.posted"');

@@ -245,6 +245,16 @@ describe("the suite under pm2, production profile", () => {
     expect(report.apps.map((a: { name: string }) => a.name).sort()).toEqual([...APPS].sort());
   });
 
+  it("reports unhealthy (exit 1) while an app is stopped", async () => {
+    await pm2.run(["stop", "janitor"], env);
+    try {
+      await expect(cli(["health"])).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining("UNHEALTHY: janitor is stopped") });
+    } finally {
+      await pm2.run(["start", "janitor"], env);
+    }
+    await waitFor(async () => (await cli(["health"])).stdout.includes("healthy"), { what: "healthy again" });
+  });
+
   it("shows each app's metrics in pm2 (pm2 show / monit)", async () => {
     const procs = await pm2.byName();
     const metric = (app: string, name: string) => (procs[app].pm2_env as unknown as { axm_monitor: Record<string, { value: number }> }).axm_monitor[name]?.value;

@@ -1,7 +1,7 @@
 // The local SQS and S3 servers, started as child processes from the suite's own local-sqs and
 // local-s3 apps (built in dist/), each on its own port with its own queue, bucket and directory.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -9,7 +9,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { freePort, portOpen } from "./ports";
 import { waitFor } from "./wait";
 
-export const ROOT = path.resolve(__dirname, "../..");
+/** The project's root (this file also runs compiled, from dist/, in the benchmark). */
+export const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
+  return dir;
+})();
 export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const REGION = "us-east-1";
 

@@ -448,7 +448,7 @@ describe("mail", () => {
 
   it("a complete mail setup defaults to port 25", () => {
     const c = loadConfig("janitor", env({ MAILHOST: "mail.example.com", LOG_SENDER: "oam@example.com", LOG_RECIPIENT: "ops@example.com" }));
-    expect(c.mail).toEqual({ host: "mail.example.com", port: 25, sender: "oam@example.com", recipient: "ops@example.com" });
+    expect(c.mail).toEqual({ host: "mail.example.com", port: 25, sender: "oam@example.com", recipient: "ops@example.com", batchMs: 60_000 });
   });
 
   it("reads the port from host:port", () => {
