@@ -40,6 +40,9 @@ export class Poller {
   private stopping?: Promise<void>;
   private capacityWaiters: Array<() => void> = [];
   private warnedNoSentTimestamp = false;
+  private reserved = 0;
+  private backlog = false;
+  private backlogWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: PollerDeps) {
     this.deleter = new BatchDeleter(deps.sqs, deps.config.sqs.queueUrl, deps.logger);
@@ -52,7 +55,8 @@ export class Poller {
   start(): void {
     if (this.running || this.stopping) return;
     this.running = true;
-    this.loops.push(this.receiveLoop(), this.ackLoop(), this.subscriptionLoop());
+    const receivers = Array.from({ length: this.cfg.sqs.receiveConcurrency }, (_, i) => this.receiveLoop(i));
+    this.loops.push(...receivers, this.ackLoop(), this.subscriptionLoop());
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -65,7 +69,8 @@ export class Poller {
   private async doStop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    this.capacityWaiters.splice(0).forEach((f) => f());
+    this.wake(this.capacityWaiters);
+    this.wake(this.backlogWaiters);
     const deadline = Date.now() + this.cfg.stopTimeoutMs - 2000;
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(50);
     clearInterval(this.timer);
@@ -79,53 +84,81 @@ export class Poller {
     await Promise.allSettled(this.loops);
   }
 
-  private async receiveLoop(): Promise<void> {
+  /**
+   * Receiver 0 always polls; the others join only while there is a backlog (the last receive came
+   * back full), so an idle poller makes one long poll at a time. Room under the in-flight cap is
+   * reserved before a receive, so parallel receivers never overshoot it.
+   */
+  private async receiveLoop(index: number): Promise<void> {
     let failures = 0;
     while (this.running) {
-      const room = this.cfg.poller.maxInFlight - this.inFlight.size;
+      if (index > 0 && !this.backlog) {
+        await new Promise<void>((resolve) => this.backlogWaiters.push(resolve));
+        continue;
+      }
+      const room = this.cfg.poller.maxInFlight - this.inFlight.size - this.reserved;
       if (room <= 0) {
         await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
         continue;
       }
-      let messages: Message[];
+      const want = Math.min(this.cfg.sqs.batchSize, room);
+      this.reserved += want;
       try {
-        const res = await this.deps.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.cfg.sqs.queueUrl,
-            MaxNumberOfMessages: Math.min(this.cfg.sqs.batchSize, room),
-            WaitTimeSeconds: this.cfg.sqs.waitSeconds,
-            VisibilityTimeout: this.cfg.sqs.visibilitySeconds,
-            MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
-            // The older name of the same field: some SQS-compatible servers (local-aws-sqs) only
-            // know this one, and without SentTimestamp the ordering of a job's documents is lost.
-            // (The SDK types it with queue attribute names, so ask for "All".)
-            AttributeNames: ["All"],
-          }),
-          { abortSignal: this.abort.signal },
-        );
-        messages = res.Messages ?? [];
-        this.stats.polls++;
-        this.stats.lastPollAt = Date.now();
-        if (failures > 0) this.deps.logger.info("polling again", { event: "sqs.poll_recovered", after: failures });
-        failures = 0;
-      } catch (err) {
-        if (!this.running) break;
-        failures++;
-        // Connection errors and throttling make polling wait instead of spin.
-        const delay = Math.min(MAX_POLL_BACKOFF_MS, 250 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
-        this.deps.logger.warn("receive failed", { event: "sqs.poll_failed", attempt: failures, retryInMs: Math.round(delay), error: errorMessage(err) });
-        await sleep(delay, this.abort.signal);
-        continue;
-      }
-      for (const m of messages) {
-        try {
-          await this.handle(m);
-        } catch (err) {
-          // Left on the queue (or in flight): SQS or the republish timer brings it back.
-          this.deps.logger.error("message handling failed", { event: "message.failed", messageId: m.MessageId, error: errorMessage(err) });
-        }
+        failures = await this.receiveOnce(want, failures);
+      } finally {
+        this.reserved -= want;
+        this.wake(this.capacityWaiters);
       }
     }
+  }
+
+  private wake(waiters: Array<() => void>): void {
+    waiters.splice(0).forEach((f) => f());
+  }
+
+  /** One ReceiveMessage and the handling of what it brought; returns the failure count. */
+  private async receiveOnce(want: number, failures: number): Promise<number> {
+    let messages: Message[];
+    try {
+      const res = await this.deps.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.cfg.sqs.queueUrl,
+          MaxNumberOfMessages: want,
+          WaitTimeSeconds: this.cfg.sqs.waitSeconds,
+          VisibilityTimeout: this.cfg.sqs.visibilitySeconds,
+          MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
+          // The older name of the same field: some SQS-compatible servers (local-aws-sqs) only
+          // know this one, and without SentTimestamp the ordering of a job's documents is lost.
+          // (The SDK types it with queue attribute names, so ask for "All".)
+          AttributeNames: ["All"],
+        }),
+        { abortSignal: this.abort.signal },
+      );
+      messages = res.Messages ?? [];
+      this.backlog = messages.length >= want;
+      if (this.backlog) this.wake(this.backlogWaiters);
+      this.stats.polls++;
+      this.stats.lastPollAt = Date.now();
+      if (failures > 0) this.deps.logger.info("polling again", { event: "sqs.poll_recovered", after: failures });
+      failures = 0;
+    } catch (err) {
+      if (!this.running) return failures;
+      failures++;
+      // Connection errors and throttling make polling wait instead of spin.
+      const delay = Math.min(MAX_POLL_BACKOFF_MS, 250 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
+      this.deps.logger.warn("receive failed", { event: "sqs.poll_failed", attempt: failures, retryInMs: Math.round(delay), error: errorMessage(err) });
+      await sleep(delay, this.abort.signal);
+      return failures;
+    }
+    for (const m of messages) {
+      try {
+        await this.handle(m);
+      } catch (err) {
+        // Left on the queue (or in flight): SQS or the republish timer brings it back.
+        this.deps.logger.error("message handling failed", { event: "message.failed", messageId: m.MessageId, error: errorMessage(err) });
+      }
+    }
+    return failures;
   }
 
   private async handle(m: Message): Promise<void> {
@@ -195,7 +228,7 @@ export class Poller {
       if (!done) continue;
       this.stats.acked++;
       this.deleter.enqueue(done.envelope.messageId, done.receiptHandle);
-      this.capacityWaiters.splice(0).forEach((f) => f());
+      this.wake(this.capacityWaiters);
     }
   }
 

@@ -79,6 +79,7 @@ const schema = z.object({
   OAM_STATUS_SQS_QUEUE_URL: httpUrl.optional(),
   OAM_SQS_WAIT_SECONDS: int(0, 20, 20),
   OAM_SQS_BATCH_SIZE: int(1, 10, 10),
+  OAM_SQS_RECEIVE_CONCURRENCY: int(1, 20, 4),
   OAM_SQS_VISIBILITY_SECONDS: int(2, 43200, 60),
   OAM_MAX_IN_FLIGHT: int(1, 100000, 200),
   OAM_ACK_TIMEOUT_SECONDS: int(1, 3600, 15),
@@ -158,7 +159,7 @@ export type AppName = "poller" | "status-writer" | "catalog-notifier" | "janitor
 export interface Config {
   app: AppName;
   aws: { region: string; forcePathStyle: boolean; sqsEndpoint?: string; s3Endpoint?: string };
-  sqs: { queueUrl: string; waitSeconds: number; batchSize: number; visibilitySeconds: number };
+  sqs: { queueUrl: string; waitSeconds: number; batchSize: number; visibilitySeconds: number; receiveConcurrency: number };
   status: { bucket: string; prefix: string };
   poller: { maxInFlight: number; ackTimeoutMs: number };
   catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number };
@@ -255,6 +256,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       waitSeconds: e.OAM_SQS_WAIT_SECONDS,
       batchSize: e.OAM_SQS_BATCH_SIZE,
       visibilitySeconds: e.OAM_SQS_VISIBILITY_SECONDS,
+      receiveConcurrency: e.OAM_SQS_RECEIVE_CONCURRENCY,
     },
     status: { bucket: e.OAM_STATUS_BUCKET ?? "", prefix: e.OAM_STATUS_PREFIX ?? "" },
     poller: { maxInFlight: e.OAM_MAX_IN_FLIGHT, ackTimeoutMs: e.OAM_ACK_TIMEOUT_SECONDS * 1000 },
