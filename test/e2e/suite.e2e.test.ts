@@ -256,7 +256,14 @@ describe("the suite under pm2, production profile", () => {
   });
 
   it("shows each app's metrics in pm2 (pm2 show / monit)", async () => {
-    const procs = await pm2.byName();
+    // The janitor was restarted just before: wait for its first metrics report.
+    const procs = await waitFor(
+      async () => {
+        const p = await pm2.byName();
+        return (p.janitor.pm2_env as unknown as { axm_monitor?: Record<string, unknown> }).axm_monitor?.["last run age"] ? p : undefined;
+      },
+      { what: "every app's metrics" },
+    );
     const metric = (app: string, name: string) => (procs[app].pm2_env as unknown as { axm_monitor: Record<string, { value: number }> }).axm_monitor[name]?.value;
     expect(metric("poller", "received")).toBeGreaterThanOrEqual(seedLines.length + 45 * 4);
     expect(metric("poller", "acked")).toBeGreaterThanOrEqual(seedLines.length + 45 * 4);

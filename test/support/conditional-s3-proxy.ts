@@ -47,13 +47,15 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
       const ifMatch = req.headers["if-match"];
       const ifNoneMatch = req.headers["if-none-match"];
       const url = new URL(req.url ?? "/", "http://x");
-      // Only single-part uploads (the SDK adds ?x-id=PutObject) are checked.
-      const multipart = url.searchParams.has("uploadId") || url.searchParams.has("partNumber");
-      if (req.method !== "PUT" || (!ifMatch && !ifNoneMatch) || multipart) return void forward(req, body, res);
       const [, bucket, ...rest] = url.pathname.split("/");
       const key = decodeURIComponent(rest.join("/"));
-      stats.conditional++;
+      // Every request on one key goes through one queue: s3rver writes an object, its ETag and its
+      // metadata in separate files, so a read racing a write could see a mix; S3 itself never does.
       void perKey.run(`${bucket}/${key}`, async () => {
+        // Only single-part uploads (the SDK adds ?x-id=PutObject) are checked.
+        const multipart = url.searchParams.has("uploadId") || url.searchParams.has("partNumber");
+        if (req.method !== "PUT" || (!ifMatch && !ifNoneMatch) || multipart || !key) return forward(req, body, res);
+        stats.conditional++;
         let etag: string | undefined;
         try {
           etag = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag;
