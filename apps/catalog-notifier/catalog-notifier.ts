@@ -97,7 +97,15 @@ export class CatalogNotifier {
       return;
     }
     try {
-      const res = await retryForever(() => this.client.post(jobId, payload, signal), {
+      let attempts = 0;
+      // Before each retry, refresh our claim so another suite does not take it over meanwhile.
+      // Done in line, not in the background: a late refresh landing after the "posted" record
+      // would turn it back into our own claim, and the job would be posted again.
+      const attempt = async () => {
+        if (attempts++ > 0) await this.records.put({ ...claim.record, at: new Date().toISOString() }, "any", signal).catch(() => undefined);
+        return this.client.post(jobId, payload, signal);
+      };
+      const res = await retryForever(attempt, {
         startingDelayMs: this.opts.startingDelayMs ?? 500,
         maxDelayMs: this.opts.maxBackoffMs,
         keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError),
@@ -105,8 +113,6 @@ export class CatalogNotifier {
           if (err instanceof PermanentCatalogError) return;
           this.stats.retries++;
           this.logger.warn("catalog post failed, retrying", { event: "catalog.retry", jobId, attempt, error: errorMessage(err) });
-          // Keep our claim fresh so another suite does not take it over while we retry.
-          void this.records.put({ ...claim.record, at: new Date().toISOString() }, "any", signal).catch(() => undefined);
         },
       });
       this.logger.info("posted to the catalog", { event: "catalog.posted", jobId, uri: payload.uri, httpStatus: res.status });
