@@ -1,23 +1,20 @@
 // End to end: the production profile under pm2 (ecosystem.config.js --env production) against the
 // local SQS and S3 servers and a catalog stand-in. Sends the seed lifecycle and dozens of job
 // lifecycles, then checks every document, every catalog request and that the queue drains.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import os from "node:os";
-import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
-import { startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
 import { Pm2 } from "../support/pm2";
+import { APPS, readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
 
 const TOKEN = "e2e-secret-token-4f9c2a";
 const execFileAsync = promisify(execFile);
-const APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
 // The seed's sample messages (a copy of shared/samples/seed-messages.jsonl).
 const seedLines = readFileSync(path.resolve(__dirname, "../fixtures/seed-messages.jsonl"), "utf8")
   .split("\n")
@@ -54,30 +51,14 @@ function lifecycle(i: number): Job {
   };
 }
 
-async function sendAll(sqs: LocalSqs, lines: string[]): Promise<void> {
-  for (let i = 0; i < lines.length; i += 10) {
-    const batch = lines.slice(i, i + 10);
-    await sqs.client.send(
-      new SendMessageBatchCommand({ QueueUrl: sqs.queueUrl, Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b })) }),
-    );
-  }
-}
-
-async function readDoc(s3: LocalS3, jobId: string): Promise<Record<string, any> | undefined> {
-  try {
-    const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `statuses/${jobId}-status.json` }));
-    return JSON.parse(await res.Body!.transformToString());
-  } catch {
-    return undefined;
-  }
-}
+const readDoc = (s3: LocalS3, jobId: string) => readJson(s3.client, s3.bucket, `statuses/${jobId}-status.json`);
 
 describe("the suite under pm2, production profile", () => {
   let sqs: LocalSqs;
   let s3: LocalS3;
   let catalog: CatalogStandIn;
   let pm2: Pm2;
-  let work: string;
+  let suite: Suite;
   let logDir: string;
   let env: Record<string, string>;
 
@@ -95,12 +76,7 @@ describe("the suite under pm2, production profile", () => {
 
   beforeAll(async () => {
     [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
-    work = mkdtempSync(path.join(os.tmpdir(), "oam-e2e-"));
-    logDir = path.join(work, "log");
-    pm2 = new Pm2();
-    env = suiteEnv(sqs, s3, {
-      LOG_DIR: logDir,
-      OAM_RUN_DIR: path.join(work, "run"),
+    suite = await startSuite(sqs, s3, {
       OAM_CATALOG_URL: `${catalog.url}/`,
       OAM_API_TOKEN: TOKEN,
       OAM_ACK_TIMEOUT_SECONDS: "3",
@@ -110,20 +86,12 @@ describe("the suite under pm2, production profile", () => {
       OAM_LOG_KEEP: "2",
       OAM_LOG_ROTATE_CHECK_SECONDS: "1",
     });
-    await pm2.run(["start", "ecosystem.config.js", "--env", "production"], env);
-    await waitFor(
-      async () => {
-        const procs = await pm2.byName();
-        return APPS.every((a) => procs[a]?.pm2_env.status === "online");
-      },
-      { what: "all four apps online" },
-    );
+    ({ pm2, env, logDir } = suite);
   });
 
   afterAll(async () => {
-    await pm2?.kill();
+    await suite?.stop();
     await Promise.all([sqs?.stop(), s3?.stop(), catalog?.close()]);
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it("runs the four apps, each with its own log files in LOG_DIR", async () => {
@@ -308,15 +276,29 @@ describe("the suite under pm2, production profile", () => {
   });
 
   it("shows every app in pm2 monit (run in a pseudo-terminal)", async () => {
-    // pm2 monit is a full-screen terminal UI: give it a sized pty with script(1), let it draw for a
-    // few seconds, then end it with SIGTERM (pm2 7's own SIGINT handler throws on exit).
+    // pm2 monit is a full-screen terminal UI: give it a sized pty with script(1) and read what it
+    // draws until every app's name is on screen (pm2's CLI can take seconds to start on a loaded CI
+    // machine, so this waits on the screen, not on a clock). The whole process group is killed at
+    // the end: pm2 7's own SIGINT handler throws on exit.
     const pm2Bin = path.resolve(__dirname, "../../node_modules/pm2/bin/pm2");
-    const res = spawnSync("script", ["-qfec", `stty cols 200 rows 50; timeout 4 ${process.execPath} ${pm2Bin} monit`, "/dev/null"], {
+    const child = spawn("script", ["-qfec", `stty cols 200 rows 50; exec ${process.execPath} ${pm2Bin} monit`, "/dev/null"], {
       env: { ...process.env, PM2_HOME: pm2.home, TERM: "xterm-256color" },
-      encoding: "utf8",
-      timeout: 15_000,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
     });
-    for (const a of APPS) expect(res.stdout, a).toContain(a);
+    let screen = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (screen += d));
+    try {
+      await waitFor(() => screen.includes("Metadata") && APPS.every((a) => screen.includes(a)), { timeoutMs: 40_000, what: "every app on the pm2 monit screen" });
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    expect(screen).toContain("Metadata"); // a label of monit's own panes
+    for (const a of APPS) expect(screen, a).toContain(a);
   });
 
   it("logs at debug level with DEBUG=oam:*", () => {

@@ -4,17 +4,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import winston from "winston";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Poller } from "../../apps/poller/poller";
 import { Quarantine } from "../../apps/poller/quarantine";
 import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, type Envelope } from "../../apps/shared/bus";
 import { loadConfig } from "../../apps/shared/config";
-import { createLogger } from "../../apps/shared/logger";
 import { startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { capturingLogger } from "../support/capture-logger";
 import { waitFor } from "../support/wait";
 
 const nested = (depth: number): unknown => (depth === 0 ? 1 : { n: nested(depth - 1) });
@@ -54,7 +52,7 @@ describe("bad input", () => {
   let run: string;
   let poller: Poller;
   const clients: BusClient[] = [];
-  const lines: Array<Record<string, any>> = [];
+  let lines: Array<Record<string, any>> = [];
   const published: Envelope[] = [];
   let queueUrl: string;
 
@@ -63,18 +61,9 @@ describe("bad input", () => {
     run = mkdtempSync(path.join(os.tmpdir(), "oam-bad-"));
     queueUrl = await sqs.createQueue("bad-input");
     const config = loadConfig("poller", suiteEnv(sqs, s3, { OAM_STATUS_SQS_QUEUE_URL: queueUrl, OAM_RUN_DIR: run }));
-    const logger = createLogger("poller", {});
-    logger.clear();
-    logger.add(
-      new winston.transports.Stream({
-        stream: new Writable({
-          write(chunk, _e, cb) {
-            lines.push(JSON.parse(chunk.toString()));
-            cb();
-          },
-        }),
-      }),
-    );
+    const captured = capturingLogger("poller");
+    const logger = captured.logger;
+    lines = captured.lines;
     const bus = new BusServer(config.bus);
     await bus.start();
     poller = new Poller({ config, sqs: sqs.client, bus, quarantine: new Quarantine(s3.client, s3.bucket, "statuses"), logger });

@@ -6,13 +6,11 @@ import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
 import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
 import { CatalogRecords } from "../../apps/catalog-notifier/catalog-records";
 import type { Envelope } from "../../apps/shared/bus";
-import { createLogger } from "../../apps/shared/logger";
 import type { StatusMessage } from "../../apps/shared/message";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { capturingLogger } from "../support/capture-logger";
 import { waitFor } from "../support/wait";
-import { Writable } from "node:stream";
-import winston from "winston";
 
 const OPTS = { mock: false, maxBackoffMs: 50, s3MaxBackoffMs: 50, startingDelayMs: 10, owner: "host-a:/run", claimLeaseMs: 60_000 };
 let n = 0;
@@ -35,23 +33,6 @@ function envelope(jobId: string, extra: Partial<StatusMessage> = {}): Envelope {
   };
 }
 
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger("catalog-notifier-test", { debug: true });
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk, _enc, cb) {
-          lines.push(JSON.parse(chunk.toString()));
-          cb();
-        },
-      }),
-    }),
-  );
-  return { logger, lines };
-}
-
 describe("catalog-notifier", () => {
   let s3: LocalS3;
   let catalog: CatalogStandIn;
@@ -71,7 +52,7 @@ describe("catalog-notifier", () => {
   });
 
   function notifier(opts: { mock?: boolean; timeoutMs?: number } = {}) {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger("catalog-notifier-test", { debug: true });
     const client = new CatalogClient(`${catalog.url}//`, "tok-123456", opts.timeoutMs ?? 2000);
     return { n: new CatalogNotifier(client, records, logger, { ...OPTS, mock: opts.mock ?? false }), lines };
   }
@@ -92,7 +73,7 @@ describe("catalog-notifier", () => {
   });
 
   it("retries a refused connection until the catalog is back", async () => {
-    const { logger } = capturingLogger();
+    const { logger } = capturingLogger("catalog-notifier-test", { debug: true });
     const down = new CatalogClient("http://127.0.0.1:1", "tok-123456", 500);
     let attempts = 0;
     const flaky = {
