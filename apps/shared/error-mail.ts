@@ -29,8 +29,9 @@ export class ErrorMailTransport extends TransportStream {
     private readonly settings: MailSettings,
   ) {
     super({ level: "error" });
-    // Plain SMTP relay as the collector stack used; STARTTLS when the relay offers it.
-    this.mailer = nodemailer.createTransport({ host: settings.host, port: settings.port, secure: false, tls: { rejectUnauthorized: false } });
+    // Plain SMTP relay as the collector stack used; STARTTLS when the relay offers it, with the
+    // certificate checked (a relay with a private CA is trusted through NODE_EXTRA_CA_CERTS).
+    this.mailer = nodemailer.createTransport({ host: settings.host, port: settings.port, secure: false });
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
