@@ -49,11 +49,13 @@ async function drainWithChild(script: string, sqs: LocalSqs, s3: LocalS3, queueU
   const child = fork(path.join(ROOT, "dist/bench", script), [queueUrl, sqs.endpoint, s3.endpoint, s3.bucket, prefix, catalogUrl, "4"], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
+  const cpu = cpuMeter({ process: child.pid!, s3: s3.pid, sqs: sqs.pid });
   const result = new Promise<{ done: number; maxRssMb: number }>((resolve) => child.on("message", (m) => resolve(m as never)));
   await waitFor(async () => (await sqs.depth(queueUrl)) === 0, { what: `${script} to drain`, timeoutMs: 600_000, intervalMs: 50 });
   const seconds = (Date.now() - t0) / 1000;
+  const cpuMsPerMessage = cpu(n);
   const r = await result;
-  return { msgPerSec: n / seconds, seconds, rssMb: r.maxRssMb };
+  return { msgPerSec: n / seconds, seconds, rssMb: r.maxRssMb, cpuMsPerMessage };
 }
 
 function pidRssMb(pid: number): number {
@@ -66,8 +68,21 @@ function pidRssMb(pid: number): number {
 }
 
 function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (100/s)
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (100/s)
+  } catch {
+    return 0; // gone
+  }
+}
+
+/** Starts counting the CPU time of named processes; the returned function gives ms per message. */
+function cpuMeter(pids: Record<string, number>) {
+  const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  return (messages: number) => {
+    const perMsg = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - start[k]) * 1000) / messages, 2)]));
+    return { ...perMsg, total: round(Object.values(perMsg).reduce((a, b) => a + b, 0), 2) };
+  };
 }
 
 async function suiteRss(suite: Suite) {
@@ -83,7 +98,7 @@ async function main() {
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, messages: MESSAGES, runs: RUNS };
   try {
     // --- throughput: drain a backlog, the three side by side, several times ---
-    const tp: Record<string, Array<{ msgPerSec: number; seconds: number; rssMb?: number }>> = { floor: [], typical: [], suite: [] };
+    const tp: Record<string, Array<{ msgPerSec: number; seconds: number; rssMb?: number; cpuMsPerMessage: Record<string, number> }>> = { floor: [], typical: [], suite: [] };
     let suiteRssAfter: unknown;
     for (let r = 1; r <= RUNS; r++) {
       for (const kind of ["floor", "typical", "suite"] as const) {
@@ -95,9 +110,16 @@ async function main() {
           try {
             // Started on a full queue: count from the moment every app is online.
             const t0 = Date.now();
+            const procs = await suite.pm2.byName();
+            const cpu = cpuMeter({
+              ...Object.fromEntries(Object.values(procs).map((p) => [p.name, p.pid])),
+              "pm2 daemon": Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8")),
+              s3: s3.pid,
+              sqs: sqs.pid,
+            });
             await waitFor(async () => (await sqs.depth(queueUrl)) === 0, { what: "the suite to drain", timeoutMs: 600_000, intervalMs: 50 });
             const seconds = (Date.now() - t0) / 1000;
-            tp.suite.push({ msgPerSec: MESSAGES / seconds, seconds });
+            tp.suite.push({ msgPerSec: MESSAGES / seconds, seconds, cpuMsPerMessage: cpu(MESSAGES) });
             suiteRssAfter = await suiteRss(suite);
           } finally {
             await suite.stop();
@@ -105,7 +127,8 @@ async function main() {
         } else {
           tp[kind].push(await drainWithChild(`${kind}.js`, sqs, s3, queueUrl, prefix, catalog.url, MESSAGES));
         }
-        console.log(`run ${r} ${kind}: ${round(tp[kind].at(-1)!.msgPerSec)} msg/s`);
+        const last = tp[kind].at(-1)!;
+        console.log(`run ${r} ${kind}: ${round(last.msgPerSec)} msg/s, CPU ms per message ${JSON.stringify(last.cpuMsPerMessage)}`);
       }
     }
     const med = (k: string) => stats(tp[k].map((x) => x.msgPerSec)).p50;

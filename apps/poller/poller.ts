@@ -246,7 +246,7 @@ export class Poller {
       e.lastPublishedAt = now;
       e.publishCount++;
       this.stats.republished++;
-      await this.deps.bus.publish({ ...e.envelope, publishedAt: now });
+      await this.deps.bus.publish(e.envelope);
     }
   }
 

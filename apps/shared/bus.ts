@@ -35,6 +35,15 @@ export interface Ack {
   messageId: string;
 }
 
+/**
+ * Wall-clock time in fractional ms, for the bus hop figures (a hop is well under Date.now()'s 1 ms
+ * step). Both ends derive it from their process's start time and monotonic clock, so it is exact
+ * enough across processes for a latency figure, not for ordering (ordering uses SQS SentTimestamp).
+ */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export function topicFor(body: Pick<StatusMessage, "stage" | "status">): string {
   return `status.${body.stage}.${body.status}`;
 }
@@ -79,8 +88,9 @@ export class BusServer {
     await this.pull.bind(this.endpoints.ackEndpoint);
   }
 
+  /** Sends the envelope to every subscriber of its topic, stamped with the time it went out. */
   publish(envelope: Envelope): Promise<void> {
-    return this.sender.send([topicFor(envelope.body), JSON.stringify(envelope)]);
+    return this.sender.send([topicFor(envelope.body), JSON.stringify({ ...envelope, publishedAt: preciseNow() })]);
   }
 
   /** Acks as they arrive; ends when the bus is closed. Malformed frames are skipped. */
@@ -142,7 +152,7 @@ export class BusClient {
       for await (const [, payload] of this.sub) {
         try {
           const envelope = JSON.parse(payload.toString()) as Envelope;
-          envelope.arrivedAt = Date.now();
+          envelope.arrivedAt = preciseNow();
           yield envelope;
         } catch {
           // the poller only publishes JSON: ignore anything else

@@ -48,7 +48,10 @@ export class BusConsumer {
         this.stats.duplicates++;
         continue;
       }
-      const work = this.handle(envelope).finally(() => this.active.delete(id));
+      // Started on the next turn of the event loop, not now: the envelopes already waiting on the
+      // socket are taken off it first (their arrival times stay true, and a handler sees the
+      // whole burst, which lets the status writer coalesce a job's messages).
+      const work = new Promise((resolve) => setImmediate(resolve)).then(() => this.handle(envelope)).finally(() => this.active.delete(id));
       this.active.set(id, work);
     }
   }

@@ -13,6 +13,7 @@ runApp("status-writer", async (config, logger) => {
     "in flight": () => consumer.inFlight,
     "documents written": () => writer.stats.written,
     "older, not written": () => writer.stats.stale,
+    "superseded, not written": () => writer.stats.superseded,
     "conditional-write conflicts": () => writer.stats.conflicts,
     "write retries": () => writer.stats.retries,
   });

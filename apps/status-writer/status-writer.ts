@@ -1,6 +1,11 @@
 // The status writer: turns each envelope into its job's status document, never replacing a newer
 // document with an older message. Messages of one job are written one after another; different jobs
 // in parallel. A conditional write that loses to another writer re-reads and decides again.
+//
+// Coalescing: when a newer message of the same job is already waiting behind an older one (a burst,
+// or a backlog after an outage), the older one is not written at all; it is done, and acked, once
+// the newer one's document is durable. One PUT instead of several, and no window in which the older
+// state is visible.
 import {
   buildStatusDocument,
   compareRank,
@@ -13,6 +18,7 @@ import {
   statusKey,
   type Envelope,
   type Logger,
+  type Rank,
 } from "../shared";
 import type { DocumentStore, StoredVersion } from "./document-store";
 
@@ -20,8 +26,15 @@ const MAX_CONFLICTS = 10;
 
 export type WriteOutcome = "written" | "stale";
 
+/** The newest message of a job not yet settled, and its outcome for the older ones that wait on it. */
+interface Newest {
+  rank: Rank;
+  settled: Promise<unknown>;
+}
+
 export class StatusWriter {
-  readonly stats = { written: 0, stale: 0, conflicts: 0, retries: 0, lastWriteMs: 0 };
+  readonly stats = { written: 0, stale: 0, superseded: 0, conflicts: 0, retries: 0, lastWriteMs: 0 };
+  private readonly newest = new Map<string, Newest>();
   /** Last version we know of per job key: saves a HEAD per message. */
   private readonly known = new LruMap<string, StoredVersion>(20_000);
   private readonly perJob = new KeyedQueue();
@@ -36,7 +49,33 @@ export class StatusWriter {
   /** Handler for the bus consumer: resolves once the document is durable (or known to be newer). */
   handle = async (envelope: Envelope, signal: AbortSignal): Promise<void> => {
     const key = statusKey(this.prefix, envelope.body.jobId);
-    await this.perJob.run(key, () => this.writeWithRetry(key, envelope, signal));
+    const rank = rankOf(envelope.body, envelope.sentTimestamp);
+    let settle!: { resolve: () => void; reject: (err: unknown) => void };
+    const settled = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    settled.catch(() => undefined); // awaited only by superseded messages, if any
+    const current = this.newest.get(key);
+    const mine: Newest = { rank, settled };
+    if (!current || compareRank(rank, current.rank) > 0) this.newest.set(key, mine);
+    try {
+      const newer = await this.perJob.run(key, async () => {
+        const latest = this.newest.get(key);
+        if (latest && latest !== mine && compareRank(latest.rank, rank) > 0) return latest;
+        await this.writeWithRetry(key, envelope, signal);
+        return undefined;
+      });
+      if (newer) {
+        // A newer message of this job waits behind us: its document makes ours redundant.
+        this.stats.superseded++;
+        this.logger.debug("superseded by a newer message of the job, not written", { event: "status.superseded", key, messageId: envelope.messageId });
+        await newer.settled;
+      }
+      settle.resolve();
+    } catch (err) {
+      settle.reject(err);
+      throw err;
+    } finally {
+      if (this.newest.get(key) === mine) this.newest.delete(key);
+    }
   };
 
   private writeWithRetry(key: string, envelope: Envelope, signal: AbortSignal): Promise<WriteOutcome> {
@@ -78,7 +117,7 @@ export class StatusWriter {
           stage: doc.stage,
           receivedToDurableMs: now - envelope.receivedAt,
           sentToDurableMs: now - envelope.sentTimestamp,
-          busHopMs: envelope.arrivedAt ? envelope.arrivedAt - envelope.publishedAt : undefined,
+          busHopMs: envelope.arrivedAt ? Math.round((envelope.arrivedAt - envelope.publishedAt) * 100) / 100 : undefined,
         });
         return "written";
       } catch (err) {

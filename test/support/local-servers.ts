@@ -43,6 +43,8 @@ export interface LocalSqs {
   createQueue(name: string): Promise<string>;
   /** Every message still on the queue, in flight or not. */
   depth(queueUrl?: string): Promise<number>;
+  /** The server's process id (the benchmark reads its CPU time). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startLocalSqs(queueName = "oam-status"): Promise<LocalSqs>
     endpoint,
     queueUrl,
     client,
+    pid: child.pid!,
     async createQueue(name) {
       const res = await client.send(new CreateQueueCommand({ QueueName: name }));
       return res.QueueUrl!;
@@ -88,6 +91,8 @@ export interface LocalS3 {
   kill(): Promise<void>;
   /** Starts it again on the same port with the same data. */
   revive(): Promise<void>;
+  /** The server's process id (the benchmark reads its CPU time). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -109,6 +114,9 @@ export async function startLocalS3(bucket = "oam-status"): Promise<LocalS3> {
     bucket,
     directory,
     client,
+    get pid() {
+      return child.pid!;
+    },
     async kill() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGKILL");

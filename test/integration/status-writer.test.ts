@@ -1,0 +1,87 @@
+// The status writer against the local S3 server: ordering by rank, and coalescing of a job's
+// messages that wait behind each other (one PUT for a burst, every message done only once the
+// newest document is durable).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../apps/shared/logger";
+import type { Envelope } from "../../apps/shared/bus";
+import { DocumentStore } from "../../apps/status-writer/document-store";
+import { StatusWriter } from "../../apps/status-writer/status-writer";
+import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { readJson } from "../support/suite";
+import { waitFor } from "../support/wait";
+
+const logger = createLogger("status-writer-test", { silent: true });
+const STEPS = [
+  { stage: "chunk", status: "STARTED" },
+  { stage: "chunk", status: "FINISHED" },
+  { stage: "mosaic", status: "STARTED" },
+  { stage: "mosaic", status: "FAILED", error: "gdal said no" },
+] as const;
+
+function envelope(jobId: string, step: number, sentTimestamp = 1_700_000_000_000 + step): Envelope {
+  const now = Date.now();
+  return { messageId: `${jobId}-${step}`, sentTimestamp, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId, ...STEPS[step] } };
+}
+
+describe("status writer", () => {
+  let s3: LocalS3;
+  let writer: StatusWriter;
+  let puts = 0;
+  const signal = new AbortController().signal;
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    const store = new DocumentStore(s3.client, s3.bucket);
+    const put = store.put.bind(store);
+    store.put = (...args) => {
+      puts++;
+      return put(...args);
+    };
+    writer = new StatusWriter(store, "statuses", logger, 1000);
+  });
+  afterAll(() => s3?.stop());
+
+  it("writes a burst of one job's messages once, with the newest, and settles every message after it", async () => {
+    const before = { puts, superseded: writer.stats.superseded };
+    const settledAt: number[] = [];
+    const burst = [0, 1, 2, 3].map((step) => writer.handle(envelope("burst", step), signal).then(() => settledAt.push(step)));
+    await Promise.all(burst);
+    // All four were waiting at once: only the newest is written, the others settle after it.
+    expect(puts - before.puts).toBe(1);
+    expect(writer.stats.superseded - before.superseded).toBe(3);
+    expect(settledAt[0]).toBe(3);
+    const doc = await readJson(s3.client, s3.bucket, "statuses/burst-status.json");
+    expect(doc).toMatchObject({ jobId: "burst", stage: "mosaic", status: "FAILED", error: "gdal said no" });
+  });
+
+  it("arrives in any order and still ends on the newest message", async () => {
+    const order = [3, 0, 2, 1];
+    await Promise.all(order.map((step) => writer.handle(envelope("shuffled", step), signal)));
+    const doc = await readJson(s3.client, s3.bucket, "statuses/shuffled-status.json");
+    expect(doc).toMatchObject({ stage: "mosaic", status: "FAILED" });
+    // An older message after the fact is stale and changes nothing.
+    const stale = writer.stats.stale;
+    await writer.handle(envelope("shuffled", 1), signal);
+    expect(writer.stats.stale).toBe(stale + 1);
+    expect(await readJson(s3.client, s3.bucket, "statuses/shuffled-status.json")).toMatchObject({ stage: "mosaic", status: "FAILED" });
+  });
+
+  it("fails the superseded messages too when the newest cannot be written, so none is acked", async () => {
+    const abort = new AbortController();
+    await s3.kill();
+    try {
+      const first = writer.handle(envelope("outage", 0), abort.signal);
+      const middle = writer.handle(envelope("outage", 1), abort.signal);
+      const newest = writer.handle(envelope("outage", 2), abort.signal);
+      const results = Promise.allSettled([first, middle, newest]);
+      // Stopping (pm2 stop) while S3 is down: the newest is being retried, then aborted.
+      const retries = writer.stats.retries;
+      await waitFor(() => writer.stats.retries > retries, { what: "a failed write of the newest" });
+      abort.abort();
+      const [a, b, c] = await results;
+      expect([a.status, b.status, c.status]).toEqual(["rejected", "rejected", "rejected"]);
+    } finally {
+      await s3.revive();
+    }
+  });
+});
