@@ -67,6 +67,20 @@ function pidRssMb(pid: number): number {
   }
 }
 
+/**
+ * Proportional set size: pages shared between processes (Node's own binary and libraries, the
+ * same in all five) counted once across them instead of once per process as RSS does. The sum of
+ * PSS is the memory the suite takes from the machine.
+ */
+function pidPssMb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function cpuSeconds(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -85,21 +99,32 @@ function cpuMeter(pids: Record<string, number>) {
   };
 }
 
-async function suiteRss(suite: Suite) {
+async function suiteMemory(suite: Suite) {
   const procs = await suite.pm2.byName();
-  const apps = Object.fromEntries(Object.values(procs).map((p) => [p.name, round(pidRssMb(p.pid))]));
-  const daemonPid = Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8"));
-  const daemon = round(pidRssMb(daemonPid));
-  return { apps, daemon, total: round(Object.values(apps).reduce((a, b) => a + b, 0) + daemon) };
+  const pids: Record<string, number> = Object.fromEntries(Object.values(procs).map((p) => [p.name, p.pid]));
+  pids["pm2 daemon"] = Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8"));
+  const of = (measure: (pid: number) => number) => {
+    const each = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(measure(pid))]));
+    return { ...each, total: round(Object.values(each).reduce((a, b) => a + b, 0)) };
+  };
+  return { rssMb: of(pidRssMb), pssMb: of(pidPssMb) };
 }
 
 async function main() {
   const [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3("bench"), startCatalogStandIn()]);
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, messages: MESSAGES, runs: RUNS };
   try {
+    // --- the ZeroMQ hop on its own, first, on a quiet machine ---
+    results.busHopAloneMs = await new Promise((resolve, reject) => {
+      const child = fork(path.join(ROOT, "dist/bench/bus-hop.js"));
+      child.on("message", resolve);
+      child.on("exit", (code) => (code ? reject(new Error(`bus-hop exited with ${code}`)) : undefined));
+    });
+    console.log(`ZeroMQ hop alone: ${JSON.stringify(results.busHopAloneMs)}`);
+
     // --- throughput: drain a backlog, the three side by side, several times ---
     const tp: Record<string, Array<{ msgPerSec: number; seconds: number; rssMb?: number; cpuMsPerMessage: Record<string, number> }>> = { floor: [], typical: [], suite: [] };
-    let suiteRssAfter: unknown;
+    let suiteMemoryAfter: Awaited<ReturnType<typeof suiteMemory>> | undefined;
     for (let r = 1; r <= RUNS; r++) {
       for (const kind of ["floor", "typical", "suite"] as const) {
         const queueUrl = await sqs.createQueue(`bench-${kind}-${r}`);
@@ -120,7 +145,7 @@ async function main() {
             await waitFor(async () => (await sqs.depth(queueUrl)) === 0, { what: "the suite to drain", timeoutMs: 600_000, intervalMs: 50 });
             const seconds = (Date.now() - t0) / 1000;
             tp.suite.push({ msgPerSec: MESSAGES / seconds, seconds, cpuMsPerMessage: cpu(MESSAGES) });
-            suiteRssAfter = await suiteRss(suite);
+            suiteMemoryAfter = await suiteMemory(suite);
           } finally {
             await suite.stop();
           }
@@ -139,7 +164,7 @@ async function main() {
       suiteVsFloor: round(med("suite") / med("floor"), 2),
       suiteVsTypical: round(med("suite") / med("typical"), 2),
     };
-    results.rssAfterDrainMb = suiteRssAfter;
+    results.memoryAfterDrain = suiteMemoryAfter;
 
     // --- latency at steady offered loads, start-to-ready, idle ---
     const queueUrl = await sqs.createQueue("bench-latency");
@@ -208,7 +233,7 @@ async function main() {
         seconds: idleSeconds,
         sqsRequestsPerMinute: round(((polls1 - polls0) * 60) / idleSeconds),
         cpuPercent: Object.fromEntries(Object.values(procs).map((p) => [p.name, round((100 * (cpuSeconds(p.pid) - cpu0[p.name])) / idleSeconds, 2)])),
-        rssMb: await suiteRss(idle),
+        memory: await suiteMemory(idle),
       };
     } finally {
       await idle.stop();
@@ -254,7 +279,12 @@ function printTable(r: Record<string, any>) {
     rows.push([`${load}: ZeroMQ hop p50/p95/p99 ms`, `${l.busHopMs.p50}/${l.busHopMs.p95}/${l.busHopMs.p99}`]);
     rows.push([`${load}: send->durable p50/p95/p99 ms`, `${l.sentToDurableMs.p50}/${l.sentToDurableMs.p95}/${l.sentToDurableMs.p99}`]);
   }
-  rows.push(["suite RSS after drain, MB (incl. pm2 daemon)", `${r.rssAfterDrainMb.total} ${JSON.stringify(r.rssAfterDrainMb.apps)} daemon ${r.rssAfterDrainMb.daemon}`]);
+  for (const [k, h] of Object.entries<any>(r.busHopAloneMs)) rows.push([`ZeroMQ hop alone, ${k}: p50/p95/p99 ms`, `${h.p50}/${h.p95}/${h.p99}`]);
+  const mem = (m: Record<string, number>) => `${m.total} ${JSON.stringify(Object.fromEntries(Object.entries(m).filter(([k]) => k !== "total")))}`;
+  rows.push(["suite RSS after drain, MB (incl. pm2 daemon)", mem(r.memoryAfterDrain.rssMb)]);
+  rows.push(["suite PSS after drain, MB (incl. pm2 daemon)", mem(r.memoryAfterDrain.pssMb)]);
+  rows.push(["suite RSS idle, MB", mem(r.idle.memory.rssMb)]);
+  rows.push(["suite PSS idle, MB", mem(r.idle.memory.pssMb)]);
   rows.push(["start to ready, ms", String(r.startToReadyMs)]);
   rows.push(["idle SQS requests/min (wait 20 s)", String(r.idle.sqsRequestsPerMinute)]);
   rows.push(["idle CPU %", JSON.stringify(r.idle.cpuPercent)]);

@@ -1,0 +1,71 @@
+// The ZeroMQ hop on its own: the suite's BusServer and BusClient in one quiet process, the
+// envelope stamped when published and when taken off the socket (the same fields the status writer
+// logs), over the default ipc endpoints and over loopback TCP, one message every 20 ms (50 msg/s)
+// and in bursts of 10 (one SQS receive's worth). Reports p50/p95/p99 in ms to the parent.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BusClient, BusServer, TOPIC_ALL, type BusEndpoints, type Envelope } from "../apps/shared/bus";
+import { sleep } from "../apps/shared/retry";
+
+const MESSAGES = 500;
+
+function percentiles(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 1000) / 1000;
+  return { n: s.length, p50: q(50), p95: q(95), p99: q(99) };
+}
+
+async function measure(endpoints: BusEndpoints, burst: number) {
+  const server = new BusServer(endpoints);
+  await server.start();
+  const client = new BusClient(endpoints, "status-writer", [TOPIC_ALL]);
+  client.start();
+  try {
+    await server.subscriptions().next(); // the subscriber has joined
+    const hops: number[] = [];
+    const received = (async () => {
+      for await (const e of client.envelopes()) {
+        hops.push(e.arrivedAt! - e.publishedAt);
+        if (hops.length >= MESSAGES) return;
+      }
+    })();
+    for (let i = 0; i < MESSAGES; i++) {
+      const now = Date.now();
+      const envelope: Envelope = { messageId: `m${i}`, sentTimestamp: now, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId: `job-${i}`, stage: "chunk", status: "STARTED" } };
+      await server.publish(envelope);
+      if (i % burst === burst - 1) await sleep(20 * burst);
+    }
+    await received;
+    return percentiles(hops);
+  } finally {
+    client.close();
+    server.close();
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "oam-bus-hop-"));
+  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  try {
+    const ipc = { pubEndpoint: `ipc://${dir}/pub.sock`, ackEndpoint: `ipc://${dir}/ack.sock` };
+    const tcp = { pubEndpoint: `tcp://127.0.0.1:${port}`, ackEndpoint: `tcp://127.0.0.1:${port + 1}` };
+    const result = {
+      "ipc, 50 msg/s": await measure(ipc, 1),
+      "ipc, bursts of 10": await measure(ipc, 10),
+      "tcp, 50 msg/s": await measure(tcp, 1),
+      "tcp, bursts of 10": await measure(tcp, 10),
+    };
+    process.send?.(result);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
