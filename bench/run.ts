@@ -274,6 +274,10 @@ function printTable(r: Record<string, any>) {
     ["suite / floor (target >= 0.9)", String(t.suiteVsFloor)],
     ["suite / typical (target >= 1)", String(t.suiteVsTypical)],
   ];
+  for (const kind of ["floor", "typical", "suite"]) {
+    const runs: Array<{ cpuMsPerMessage: Record<string, number> }> = t.perRun[kind];
+    if (runs.length) rows.push([`CPU ms per message, ${kind} (all its processes, run 1)`, JSON.stringify(runs[0].cpuMsPerMessage)]);
+  }
   for (const [load, l] of Object.entries<any>(r.latency ?? {})) {
     rows.push([`${load}: receive->durable p50/p95/p99 ms`, `${l.receivedToDurableMs.p50}/${l.receivedToDurableMs.p95}/${l.receivedToDurableMs.p99}`]);
     rows.push([`${load}: ZeroMQ hop p50/p95/p99 ms`, `${l.busHopMs.p50}/${l.busHopMs.p95}/${l.busHopMs.p99}`]);
@@ -281,8 +285,10 @@ function printTable(r: Record<string, any>) {
   }
   for (const [k, h] of Object.entries<any>(r.busHopAloneMs)) rows.push([`ZeroMQ hop alone, ${k}: p50/p95/p99 ms`, `${h.p50}/${h.p95}/${h.p99}`]);
   const mem = (m: Record<string, number>) => `${m.total} ${JSON.stringify(Object.fromEntries(Object.entries(m).filter(([k]) => k !== "total")))}`;
-  rows.push(["suite RSS after drain, MB (incl. pm2 daemon)", mem(r.memoryAfterDrain.rssMb)]);
-  rows.push(["suite PSS after drain, MB (incl. pm2 daemon)", mem(r.memoryAfterDrain.pssMb)]);
+  if (r.memoryAfterDrain) {
+    rows.push(["suite RSS after drain, MB (incl. pm2 daemon)", mem(r.memoryAfterDrain.rssMb)]);
+    rows.push(["suite PSS after drain, MB (incl. pm2 daemon)", mem(r.memoryAfterDrain.pssMb)]);
+  }
   rows.push(["suite RSS idle, MB", mem(r.idle.memory.rssMb)]);
   rows.push(["suite PSS idle, MB", mem(r.idle.memory.pssMb)]);
   rows.push(["start to ready, ms", String(r.startToReadyMs)]);
