@@ -7,14 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { BusClient, BusServer, TOPIC_ALL, type BusEndpoints, type Envelope } from "../apps/shared/bus";
 import { sleep } from "../apps/shared/retry";
+import { percentiles, round } from "./stats";
 
 const MESSAGES = 500;
-
-function percentiles(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 1000) / 1000;
-  return { n: s.length, p50: q(50), p95: q(95), p99: q(99) };
-}
 
 async function measure(endpoints: BusEndpoints, burst: number) {
   const server = new BusServer(endpoints);
@@ -37,7 +32,8 @@ async function measure(endpoints: BusEndpoints, burst: number) {
       if (i % burst === burst - 1) await sleep(20 * burst);
     }
     await received;
-    return percentiles(hops);
+    const { n, p50, p95, p99 } = percentiles(hops);
+    return { n, p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3) };
   } finally {
     client.close();
     server.close();

@@ -14,6 +14,7 @@ import { ROOT, startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "
 import { startSuite, type Suite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
 import { interleave, lifecycle } from "../test/support/workload";
+import { percentiles as stats, round } from "./stats";
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,12 +28,6 @@ const { values: opts } = parseArgs({
 const RUNS = Number(opts.runs);
 const MESSAGES = Number(opts.messages);
 
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-  return { n: s.length, min: s[0], p50: q(50), p95: q(95), p99: q(99), max: s[s.length - 1] };
-};
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function fill(sqs: LocalSqs, queueUrl: string, jobPrefix: string, n: number): Promise<void> {
   const lines = interleave(Array.from({ length: Math.ceil(n / 4) }, (_, i) => lifecycle(i + 1, jobPrefix))).slice(0, n);
@@ -53,7 +48,7 @@ async function drainWithChild(script: string, sqs: LocalSqs, s3: LocalS3, queueU
   const result = new Promise<{ done: number; maxRssMb: number }>((resolve) => child.on("message", (m) => resolve(m as never)));
   await waitFor(async () => (await sqs.depth(queueUrl)) === 0, { what: `${script} to drain`, timeoutMs: 600_000, intervalMs: 50 });
   const seconds = (Date.now() - t0) / 1000;
-  const cpuMsPerMessage = cpu(n);
+  const cpuMsPerMessage = perMessage(cpu(), n);
   const r = await result;
   return { msgPerSec: n / seconds, seconds, rssMb: r.maxRssMb, cpuMsPerMessage };
 }
@@ -90,19 +85,29 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** Starts counting the CPU time of named processes; the returned function gives ms per message. */
+/** Starts counting the CPU time of named processes; the returned function gives seconds used since. */
 function cpuMeter(pids: Record<string, number>) {
   const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  return (messages: number) => {
-    const perMsg = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - start[k]) * 1000) / messages, 2)]));
-    return { ...perMsg, total: round(Object.values(perMsg).reduce((a, b) => a + b, 0), 2) };
+  return () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - start[k]]));
+}
+
+/** CPU ms per message of each process, and their total. */
+function perMessage(cpuSecondsUsed: Record<string, number>, messages: number) {
+  const each = Object.fromEntries(Object.entries(cpuSecondsUsed).map(([k, sec]) => [k, round((sec * 1000) / messages, 2)]));
+  return { ...each, total: round(Object.values(each).reduce((a, b) => a + b, 0), 2) };
+}
+
+/** The pid of every app of a suite, and of its pm2 daemon. */
+async function suitePids(suite: Suite): Promise<Record<string, number>> {
+  const procs = await suite.pm2.byName();
+  return {
+    ...Object.fromEntries(Object.values(procs).map((p) => [p.name, p.pid])),
+    "pm2 daemon": Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8")),
   };
 }
 
 async function suiteMemory(suite: Suite) {
-  const procs = await suite.pm2.byName();
-  const pids: Record<string, number> = Object.fromEntries(Object.values(procs).map((p) => [p.name, p.pid]));
-  pids["pm2 daemon"] = Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8"));
+  const pids = await suitePids(suite);
   const of = (measure: (pid: number) => number) => {
     const each = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(measure(pid))]));
     return { ...each, total: round(Object.values(each).reduce((a, b) => a + b, 0)) };
@@ -135,16 +140,10 @@ async function main() {
           try {
             // Started on a full queue: count from the moment every app is online.
             const t0 = Date.now();
-            const procs = await suite.pm2.byName();
-            const cpu = cpuMeter({
-              ...Object.fromEntries(Object.values(procs).map((p) => [p.name, p.pid])),
-              "pm2 daemon": Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8")),
-              s3: s3.pid,
-              sqs: sqs.pid,
-            });
+            const cpu = cpuMeter({ ...(await suitePids(suite)), s3: s3.pid, sqs: sqs.pid });
             await waitFor(async () => (await sqs.depth(queueUrl)) === 0, { what: "the suite to drain", timeoutMs: 600_000, intervalMs: 50 });
             const seconds = (Date.now() - t0) / 1000;
-            tp.suite.push({ msgPerSec: MESSAGES / seconds, seconds, cpuMsPerMessage: cpu(MESSAGES) });
+            tp.suite.push({ msgPerSec: MESSAGES / seconds, seconds, cpuMsPerMessage: perMessage(cpu(), MESSAGES) });
             suiteMemoryAfter = await suiteMemory(suite);
           } finally {
             await suite.stop();
@@ -221,8 +220,7 @@ async function main() {
     const idleQueue = await sqs.createQueue("bench-idle");
     const idle = await startSuite(sqs, s3, { OAM_STATUS_SQS_QUEUE_URL: idleQueue, OAM_STATUS_PREFIX: "bench-idle", OAM_SQS_WAIT_SECONDS: "20", MOCK_OAM_API: "true" });
     try {
-      const procs = await idle.pm2.byName();
-      const cpu0 = Object.fromEntries(Object.values(procs).map((p) => [p.name, cpuSeconds(p.pid)]));
+      const cpu = cpuMeter(Object.fromEntries(Object.values(await idle.pm2.byName()).map((p) => [p.name, p.pid])));
       const polls = async () => ((await idle.pm2.byName()).poller.pm2_env as unknown as { axm_monitor: Record<string, { value: number }> }).axm_monitor.polls?.value ?? 0;
       const polls0 = await polls();
       const idleSeconds = Number(opts["idle-seconds"]);
@@ -232,7 +230,7 @@ async function main() {
       results.idle = {
         seconds: idleSeconds,
         sqsRequestsPerMinute: round(((polls1 - polls0) * 60) / idleSeconds),
-        cpuPercent: Object.fromEntries(Object.values(procs).map((p) => [p.name, round((100 * (cpuSeconds(p.pid) - cpu0[p.name])) / idleSeconds, 2)])),
+        cpuPercent: Object.fromEntries(Object.entries(cpu()).map(([name, sec]) => [name, round((100 * sec) / idleSeconds, 2)])),
         memory: await suiteMemory(idle),
       };
     } finally {

@@ -43,10 +43,10 @@ FilesystemStore.prototype.deleteObject = async function deleteObject(bucket: str
   );
   // Remove the folders the key leaves empty (the last part of a key is in the file name).
   const bucketPath = this.getBucketPath(bucket);
-  const parts = key.split("/").slice(0, -1);
-  while (parts.length && isEmptyDir(path.join(bucketPath, ...parts))) {
-    await fs.promises.rmdir(path.join(bucketPath, ...parts));
-    parts.pop();
+  for (const parts = key.split("/").slice(0, -1); parts.length; parts.pop()) {
+    const dir = path.join(bucketPath, ...parts);
+    if (!isEmptyDir(dir)) break;
+    await fs.promises.rmdir(dir);
   }
 };
 

@@ -1,5 +1,6 @@
 // What both bus consumers share: receive envelopes, skip what is already done or under way (the
 // poller republishes, SQS redelivers), run the handler, ack once the handler's work is durable.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { unboundedSignal } from "./abort";
 import type { BusClient, Envelope } from "./bus";
 import { errorMessage } from "./errors";
@@ -51,7 +52,9 @@ export class BusConsumer {
       // Started on the next turn of the event loop, not now: the envelopes already waiting on the
       // socket are taken off it first (their arrival times stay true, and a handler sees the
       // whole burst, which lets the status writer coalesce a job's messages).
-      const work = new Promise((resolve) => setImmediate(resolve)).then(() => this.handle(envelope)).finally(() => this.active.delete(id));
+      const work = nextTurn()
+        .then(() => this.handle(envelope))
+        .finally(() => this.active.delete(id));
       this.active.set(id, work);
     }
   }
