@@ -4,7 +4,7 @@
 // If-None-Match/If-Match so only one claim wins), posts, then records the outcome; a rejected
 // notification is recorded there too, for an operator.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { catalogRecordKey, isNotFound } from "../shared";
+import { catalogRecordKey, errorMessage, isNotFound } from "../shared";
 
 export interface CatalogRecord {
   jobId: string;
@@ -40,7 +40,12 @@ export class CatalogRecords {
   async get(jobId: string, signal?: AbortSignal): Promise<StoredRecord | null> {
     try {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(jobId) }), { abortSignal: signal });
-      return { record: JSON.parse(await res.Body!.transformToString()) as CatalogRecord, etag: res.ETag };
+      const text = await res.Body!.transformToString();
+      try {
+        return { record: JSON.parse(text) as CatalogRecord, etag: res.ETag };
+      } catch (err) {
+        throw new Error(`catalog record s3://${this.bucket}/${this.key(jobId)} is not valid JSON (${errorMessage(err)})`);
+      }
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;

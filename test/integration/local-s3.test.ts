@@ -1,0 +1,64 @@
+// The local S3 server keeps what S3 promises where s3rver alone did not: a PUT whose client dies
+// mid-body leaves the stored object as it was (s3rver kept the torn part, which stalled the catalog
+// notifier on an unreadable record after a SIGKILL in the chaos test).
+import http from "node:http";
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { readJson } from "../support/suite";
+import { waitFor } from "../support/wait";
+
+interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+/** The request the SDK would send, signed, without sending it. */
+async function signedPut(s3: LocalS3, key: string, body: string): Promise<HttpRequest> {
+  const command = new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ContentType: "application/json" });
+  command.middlewareStack.addRelativeTo(
+    () => async (args: { request: unknown }) => {
+      throw Object.assign(new Error("captured"), { request: args.request });
+    },
+    { relation: "after", toMiddleware: "httpSigningMiddleware", name: "captureSignedRequest" },
+  );
+  const err = await s3.client.send(command).then(
+    () => undefined,
+    (e: { request?: HttpRequest }) => e,
+  );
+  if (!err?.request) throw new Error("the signed request was not captured");
+  return err.request;
+}
+
+describe("local S3 server", () => {
+  let s3: LocalS3;
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+  });
+  afterAll(() => s3?.stop());
+
+  it("keeps the stored object when a PUT's client dies before the whole body arrived", async () => {
+    const key = "statuses/catalog/job-1.json";
+    const before = { jobId: "job-1", state: "posted" };
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: JSON.stringify(before) }));
+
+    const body = JSON.stringify({ jobId: "job-1", state: "posting", padding: "x".repeat(4096) });
+    const req = await signedPut(s3, key, body);
+    const url = new URL(s3.endpoint);
+    const folder = path.join(s3.directory, s3.bucket, "statuses", "catalog");
+    const partial = http.request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers: req.headers });
+    partial.on("error", () => undefined); // destroyed on purpose
+    partial.write(body.slice(0, 100));
+    // The server has started storing the body: into a temporary file, or (s3rver alone) over the object.
+    const stored = path.join(folder, "job-1.json._S3rver_object");
+    const storing = () => readdirSync(folder).some((f) => f.endsWith(".tmp")) || statSync(stored).size !== JSON.stringify(before).length;
+    await waitFor(storing, { what: "the server to start storing the body" });
+    partial.destroy();
+
+    await waitFor(() => !readdirSync(folder).some((f) => f.endsWith(".tmp")), { what: "the partial body to be dropped" });
+    expect(await readJson(s3.client, s3.bucket, key)).toEqual(before);
+  });
+});
