@@ -46,18 +46,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
     env = suiteEnv(sqs, s3, { OAM_CATALOG_URL: catalog.url, OAM_API_TOKEN: TOKEN, OAM_STATUS_IMAGE: "oam-status-suite:test" });
     await exec("docker", ["build", "--network", "host", "-t", "oam-status-suite:test", "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-    // podman, as the kit sets it up, now and then fails to start a container ("Cannot start
-    // service ...: write child: broken pipe", seen once in CI) before our image runs at all: that
-    // engine error, and only that, is retried, at most three times.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await compose("up", "-d");
-        break;
-      } catch (err) {
-        if (attempt >= 3 || !/Cannot start service/.test(String((err as { stderr?: string }).stderr))) throw err;
-        await compose("down", "-v").catch(() => undefined);
-      }
-    }
+    await compose("up", "-d");
   }, 900_000);
 
   afterAll(async () => {
