@@ -7,6 +7,8 @@ import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
+/** Pause between the last log line and exit, so pm2 writes it (see shutdown). */
+const LOG_FLUSH_MS = 250;
 
 export interface Running {
   stop(): Promise<void>;
@@ -40,9 +42,12 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     stopping = (running ? running.stop() : Promise.resolve())
       .then(() => {
         logger.info("stopped", { event: "app.stopped" });
-        logger.on("finish", () => process.exit(0));
+        // pm2 destroys an app's log streams when it sees the process exit, dropping lines it has
+        // not written yet (God/ForkMode.js, on 'exit'): the last lines, "stopped" among them, went
+        // missing now and then. A short pause lets the daemon read and write them first.
+        logger.on("finish", () => setTimeout(() => process.exit(0), LOG_FLUSH_MS));
         logger.end();
-        setTimeout(() => process.exit(0), 500).unref();
+        setTimeout(() => process.exit(0), 500 + LOG_FLUSH_MS).unref();
       })
       .catch((err) => {
         logger.error("stop failed", { event: "app.stop_failed", error: errorMessage(err) });
