@@ -74,8 +74,8 @@ export class CatalogNotifier {
       if (age < this.opts.claimLeaseMs) throw new ClaimHeld(rec.owner);
       this.logger.warn("taking over a stale claim", { event: "catalog.claim_taken_over", jobId, owner: rec.owner, ageMs: age });
     }
-    // A claim of our own is a predecessor's that died mid-post (this process runs one job at a
-    // time): take it over and post again; the catalog upserts by uri.
+    // A claim of our own is a predecessor's that died mid-post (this process runs one message of a
+    // job at a time): take it over and post again; the catalog upserts by uri.
     const base = { jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
     let claim: StoredRecord;
     try {

@@ -5,10 +5,13 @@ import { loadConfig, type AppName, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
 import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
+import { logOffset, pm2OutLog, waitForLogLine } from "./pm2-log-flush";
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
-/** Pause between the last log line and exit, so pm2 writes it (see shutdown). */
-const LOG_FLUSH_MS = 250;
+/** Longest wait for pm2 to write the "stopped" line before exiting (see pm2-log-flush). */
+const LOG_FLUSH_TIMEOUT_MS = 2000;
+/** Longest wait for the logger's transports to finish. */
+const LOGGER_END_TIMEOUT_MS = 500;
 
 export interface Running {
   stop(): Promise<void>;
@@ -40,14 +43,18 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     }, config.stopTimeoutMs + 2000);
     deadline.unref();
     stopping = (running ? running.stop() : Promise.resolve())
-      .then(() => {
+      .then(async () => {
+        const outLog = pm2OutLog();
+        const offset = logOffset(outLog);
         logger.info("stopped", { event: "app.stopped" });
-        // pm2 destroys an app's log streams when it sees the process exit, dropping lines it has
-        // not written yet (God/ForkMode.js, on 'exit'): the last lines, "stopped" among them, went
-        // missing now and then. A short pause lets the daemon read and write them first.
-        logger.on("finish", () => setTimeout(() => process.exit(0), LOG_FLUSH_MS));
-        logger.end();
-        setTimeout(() => process.exit(0), 500 + LOG_FLUSH_MS).unref();
+        // Transports finish at once, unless error mail is still sending: do not wait long for it.
+        await new Promise((resolve) => {
+          logger.on("finish", resolve);
+          logger.end();
+          setTimeout(resolve, LOGGER_END_TIMEOUT_MS).unref();
+        });
+        await waitForLogLine(outLog, offset, '"event":"app.stopped"', LOG_FLUSH_TIMEOUT_MS);
+        process.exit(0);
       })
       .catch((err) => {
         logger.error("stop failed", { event: "app.stop_failed", error: errorMessage(err) });

@@ -15,6 +15,8 @@ import { interleave, lifecycle, type Job } from "../support/workload";
 // How long the outage tests keep S3 or the catalog away (the guarantee speaks of a minute).
 const OUTAGE_MS = Number(process.env.OAM_TEST_OUTAGE_MS ?? 60_000);
 const TOKEN = "fault-test-token-91b7";
+// A post already sent when its notifier is killed can reach the catalog a little after the kill.
+const ON_THE_WIRE_MS = 500;
 
 /** A seeded random generator, so a failing run can be replayed (the seed is printed). */
 function rng(seed: number) {
@@ -111,15 +113,18 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
     }
   }
 
-  function postsPerJob(jobs: Job[]): Map<string, number> {
-    const counts = new Map<string, number>();
+  /** When the catalog received each finished job's posts; every finished job was posted. */
+  function postsPerJob(jobs: Job[]): Map<string, number[]> {
+    const times = new Map<string, number[]>();
     for (const r of catalog.requests) {
       const uri = (r.json as { uri: string }).uri;
-      counts.set(uri, (counts.get(uri) ?? 0) + 1);
+      times.set(uri, [...(times.get(uri) ?? []), r.at]);
     }
-    for (const j of jobs) if (j.finished) expect(counts.get(j.tilesUri!) ?? 0, j.jobId).toBeGreaterThanOrEqual(1);
-    return counts;
+    for (const j of jobs) if (j.finished) expect(times.get(j.tilesUri!)?.length ?? 0, j.jobId).toBeGreaterThanOrEqual(1);
+    return times;
   }
+
+  const postedOnce = (times: Map<string, number[]>) => [...times.values()].every((ts) => ts.length === 1);
 
   it("loses nothing when poller, status-writer and catalog-notifier are SIGKILLed at random moments", async () => {
     const seed = Number(process.env.OAM_TEST_SEED ?? Date.now() % 100_000);
@@ -133,6 +138,7 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
 
     const victims = ["poller", "status-writer", "catalog-notifier"];
     const kills: Record<string, number> = { poller: 0, "status-writer": 0, "catalog-notifier": 0 };
+    const notifierKilledAt: number[] = [];
     // Kill one app at a time, each after a random amount of further progress, up to 12 times.
     let target = lines.length;
     for (let round = 0; round < 12; round++) {
@@ -147,6 +153,7 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
       if (depth === 0) break;
       const victim = victims[Math.floor(random() * victims.length)];
       const before = (await suite.pm2.byName())[victim];
+      if (victim === "catalog-notifier") notifierKilledAt.push(Date.now());
       process.kill(before.pid, "SIGKILL");
       kills[victim]++;
       await waitFor(
@@ -164,11 +171,18 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
     // Only the kills restarted anything: no app crashed on its own.
     const procs = await suite.pm2.byName();
     for (const v of victims) expect(procs[v].pm2_env.restart_time, v).toBe(kills[v]);
-    // A notifier killed between the catalog's 2xx and its record posts that job again on restart
-    // (the catalog upserts by uri); nothing else is posted twice.
-    const counts = postsPerJob(jobs);
-    const extra = [...counts.values()].reduce((a, n) => a + n - 1, 0);
-    expect(extra).toBeLessThanOrEqual(kills["catalog-notifier"]);
+    // A notifier killed between the catalog's 2xx and its "posted" record posts that job again
+    // on restart (the catalog upserts by uri); every job killed in that window does, and several
+    // can be. Nothing else is posted twice: between any two posts of one job the notifier was
+    // killed (the earlier post may arrive just after the kill if it was already on the wire).
+    const times = postsPerJob(jobs);
+    const unexplained: string[] = [];
+    for (const [uri, ts] of times)
+      for (let i = 1; i < ts.length; i++)
+        if (!notifierKilledAt.some((k) => ts[i - 1] < k + ON_THE_WIRE_MS && k < ts[i])) unexplained.push(`${uri} at ${ts[i - 1]} and ${ts[i]}`);
+    const reposted = [...times.values()].filter((ts) => ts.length > 1).length;
+    console.log(`jobs posted again after a notifier kill: ${reposted}`);
+    expect(unexplained, `posted twice without a notifier kill in between (kills at ${notifierKilledAt})`).toEqual([]);
   });
 
   it("loses nothing and posts once through pm2 restart and pm2 reload of every app", async () => {
@@ -198,8 +212,7 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
     }
     await sending;
     await settle(jobs, prefix, queueUrl);
-    const counts = postsPerJob(jobs);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(postedOnce(postsPerJob(jobs))).toBe(true);
     // Each app stopped gracefully: its stop was logged, not cut short by SIGKILL.
     for (const app of ["poller", "status-writer", "catalog-notifier"]) {
       const log = readFileSync(path.join(suite.logDir, `${app}.out.log`), "utf8");
@@ -218,8 +231,7 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
       // Each job's steps go in separate sends, so the two suites race on every job.
       await sendAll(sqs, interleave(jobs), queueUrl);
       await settle(jobs, prefix, queueUrl);
-      const counts = postsPerJob(jobs);
-      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      expect(postedOnce(postsPerJob(jobs))).toBe(true);
       expect(proxy.stats.conditional).toBeGreaterThan(0);
       console.log(`conditional writes ${proxy.stats.conditional}, lost races ${proxy.stats.rejected}`);
     } finally {
@@ -274,11 +286,12 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
     // The first request after the outage hangs past the client's timeout.
     catalog.script.push("hang");
     await settle(jobs, prefix, queueUrl);
-    const counts = postsPerJob(jobs);
-    const hung = catalog.requests[0];
-    const hungUri = (hung.json as { uri: string }).uri;
-    expect(counts.get(hungUri)).toBe(2);
-    expect([...counts.entries()].filter(([u]) => u !== hungUri).every(([, n]) => n === 1)).toBe(true);
+    const times = postsPerJob(jobs);
+    const hungUri = (catalog.requests[0].json as { uri: string }).uri;
+    expect(times.get(hungUri)).toHaveLength(2);
+    times.delete(hungUri);
+    expect(postedOnce(times)).toBe(true);
+    // Other jobs were posted while the hung one waited for its retry.
     const retriedAt = catalog.requests.filter((r) => (r.json as { uri: string }).uri === hungUri)[1].at;
     expect(catalog.requests.filter((r) => r.at < retriedAt && (r.json as { uri: string }).uri !== hungUri).length).toBeGreaterThan(0);
   });
