@@ -1,4 +1,4 @@
-// The catalog notifier: one POST per finished mosaic. Per job: read the record, claim the job,
+// The catalog notifier: one POST per finished mosaic. Per job: claim the job in its record,
 // post (retried with backoff and jitter for as long as the failure is transient), record the
 // outcome. Jobs run in parallel, so a slow or failing one never blocks the others; messages of
 // one job run one after another.
@@ -60,32 +60,44 @@ export class CatalogNotifier {
     );
 
   private async notify(envelope: Envelope, signal: AbortSignal): Promise<void> {
-    const { jobId } = envelope.body;
     const payload = buildCatalogPayload(envelope.body);
+    const base = { jobId: envelope.body.jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
+    const claim = await this.claim(envelope, base, signal);
+    if (claim) await this.post(envelope, payload, base, claim, signal);
+  }
+
+  /** Claims the job for this suite ("posting"); undefined when it was sent already. */
+  private async claim(envelope: Envelope, base: Omit<CatalogRecord, "state" | "at">, signal: AbortSignal): Promise<StoredRecord | undefined> {
+    const { jobId } = base;
+    const claim = (): CatalogRecord => ({ ...base, state: "posting", at: new Date().toISOString() });
+    // Most finished jobs arrive once and have no record yet: claim with If-None-Match: * straight
+    // away, and read the record only when one exists (a redelivery, or another suite).
+    try {
+      return await this.records.put(claim(), null, signal);
+    } catch (err) {
+      if (!isPreconditionFailure(err)) throw err;
+    }
     const found = await this.records.get(jobId, signal);
     const rec = found?.record;
-    if (rec && rec.uri === payload.uri && rec.state !== "posting") {
+    if (rec && rec.uri === base.uri && rec.state !== "posting") {
       this.stats.skipped++;
       this.logger.info("already sent to the catalog", { event: "catalog.skipped", jobId, state: rec.state, messageId: envelope.messageId });
-      return;
+      return undefined;
     }
-    if (rec && rec.uri === payload.uri && rec.state === "posting" && rec.owner !== this.opts.owner) {
+    if (rec && rec.uri === base.uri && rec.state === "posting" && rec.owner !== this.opts.owner) {
       const age = Date.now() - Date.parse(rec.at);
       if (age < this.opts.claimLeaseMs) throw new ClaimHeld(rec.owner);
       this.logger.warn("taking over a stale claim", { event: "catalog.claim_taken_over", jobId, owner: rec.owner, ageMs: age });
     }
     // A claim of our own is a predecessor's that died mid-post (this process runs one message of a
     // job at a time): take it over and post again; the catalog upserts by uri.
-    const base = { jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
-    let claim: StoredRecord;
     try {
-      claim = await this.records.put({ ...base, state: "posting", at: new Date().toISOString() }, found, signal);
+      return await this.records.put(claim(), found, signal);
     } catch (err) {
       if (!isPreconditionFailure(err)) throw err;
       this.stats.claimConflicts++;
       throw new ClaimHeld("unknown (lost the claim race)");
     }
-    await this.post(envelope, payload, base, claim, signal);
   }
 
   private async post(envelope: Envelope, payload: CatalogPayload, base: Omit<CatalogRecord, "state" | "at">, claim: StoredRecord, signal: AbortSignal): Promise<void> {

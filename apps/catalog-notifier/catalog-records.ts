@@ -1,5 +1,5 @@
 // The durable record of what was sent to the catalog, one object per job at
-// <prefix>/catalog/<jobId>.json, read before posting so a job is posted once under redelivery,
+// <prefix>/catalog/<jobId>.json, checked before posting so a job is posted once under redelivery,
 // restarts and two suites. A notifier first claims the job ("posting", written with
 // If-None-Match/If-Match so only one claim wins), posts, then records the outcome; a rejected
 // notification is recorded there too, for an operator.

@@ -27,6 +27,7 @@ runApp("catalog-notifier", async (config, logger) => {
     "catalog retries": () => notifier.stats.retries,
     "catalog failures": () => notifier.stats.rejected,
     "already posted": () => notifier.stats.skipped,
+    "claim conflicts": () => notifier.stats.claimConflicts,
   });
   logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
   return consumer;

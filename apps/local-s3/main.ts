@@ -1,97 +1,10 @@
 // local-s3 (local profile only): an S3-compatible server (npm s3rver 3.7) storing under ./data/s3,
 // with the status bucket created. Runs with --openssl-legacy-provider: s3rver encrypts its
 // ListObjectsV2 continuation tokens with DES, which Node 20's OpenSSL 3 only offers that way.
-import fs, { mkdirSync } from "node:fs";
-import { createHash } from "node:crypto";
-import path from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { mkdirSync } from "node:fs";
 import { localS3Settings } from "../shared/local-servers";
-
-// Three fixes to s3rver's filesystem store, kept in this process (it only runs s3rver):
-// - ListObjectsV2 pages by walking folders in readdir order and continuing after the last key it
-//   returned; on filesystems that do not list in name order (ext4, overlayfs) later pages skip or
-//   repeat keys. Its walk is replaced, before s3rver loads it, by one that lists in name order.
-// - After each deleted object it reads the whole folder to see whether the folder is now empty:
-//   with 100,000 documents under one prefix that is ~80 ms per key, 80 s per DeleteObjects call of
-//   1,000. The check below reads one entry instead.
-// - It writes a PUT's body straight over the object: a client killed mid-body leaves the torn part
-//   behind for good, and a read during a write sees a part. S3 stores a whole body or nothing; so
-//   does putObject below (temporary file, then rename).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const s3rverUtils = require("s3rver/lib/utils");
-s3rverUtils.walk = function* walk(dir: string, recurseFilter?: (dirPath: string) => boolean): Generator<string> {
-  for (const filename of fs.readdirSync(dir).sort()) {
-    const filePath = path.posix.join(dir, filename);
-    if (!fs.statSync(filePath).isDirectory()) yield filePath;
-    else if (!recurseFilter || recurseFilter(filePath)) yield* walk(filePath, recurseFilter);
-  }
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const FilesystemStore = require("s3rver/lib/stores/filesystem");
-
-function isEmptyDir(dir: string): boolean {
-  const d = fs.opendirSync(dir);
-  try {
-    return d.readSync() === null;
-  } finally {
-    d.closeSync();
-  }
-}
-
-FilesystemStore.prototype.deleteObject = async function deleteObject(bucket: string, key: string): Promise<void> {
-  await Promise.all(
-    ["object", "object.md5", "metadata.json"].map((resource) =>
-      fs.promises.unlink(this.getResourcePath(bucket, key, resource)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== "ENOENT") throw err;
-      }),
-    ),
-  );
-  // Remove the folders the key leaves empty (the last part of a key is in the file name).
-  const bucketPath = this.getBucketPath(bucket);
-  for (const parts = key.split("/").slice(0, -1); parts.length; parts.pop()) {
-    const dir = path.join(bucketPath, ...parts);
-    if (!isEmptyDir(dir)) break;
-    await fs.promises.rmdir(dir);
-  }
-};
-
-interface PutObject {
-  bucket: string;
-  key: string;
-  metadata: Record<string, string>;
-  content: Buffer | Readable;
-}
-
-let temporaries = 0;
-FilesystemStore.prototype.putObject = async function putObject(object: PutObject): Promise<{ size: number; md5: string }> {
-  const objectPath: string = this.getResourcePath(object.bucket, object.key, "object");
-  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
-  // Not named like an object, so listings skip it.
-  const temporary = `${objectPath}.${process.pid}-${++temporaries}.tmp`;
-  const md5 = createHash("md5");
-  let size = 0;
-  try {
-    await pipeline(
-      Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content,
-      async function* (chunks: Readable) {
-        for await (const chunk of chunks) {
-          md5.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      fs.createWriteStream(temporary),
-    );
-    await fs.promises.rename(temporary, objectPath);
-  } catch (err) {
-    await fs.promises.rm(temporary, { force: true });
-    throw err;
-  }
-  const digest = md5.digest("hex");
-  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
-  return { size, md5: digest };
-};
+import "./store-fixes";
+import "./conditional-writes";
 
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -35,7 +35,7 @@ interface Newest {
 export class StatusWriter {
   readonly stats = { written: 0, stale: 0, superseded: 0, conflicts: 0, retries: 0, lastWriteMs: 0 };
   private readonly newest = new Map<string, Newest>();
-  /** Last version we know of per job key: saves a HEAD per message. */
+  /** Last version we know of per job key: spares reading it before each write. */
   private readonly known = new LruMap<string, StoredVersion>(20_000);
   private readonly perJob = new KeyedQueue();
 
@@ -93,8 +93,13 @@ export class StatusWriter {
 
   async write(key: string, envelope: Envelope, signal?: AbortSignal): Promise<WriteOutcome> {
     const rank = rankOf(envelope.body, envelope.sentTimestamp);
+    // A job this writer has not seen yet is most likely new: write with If-None-Match: * and read
+    // the stored version only if there is one. One request instead of a HEAD and a PUT; it relies
+    // on the store honouring conditional writes, as S3 and local-s3 do.
+    const cached = this.known.get(key);
+    let current = cached ?? null;
+    let guessed = cached === undefined;
     for (let conflicts = 0; ; conflicts++) {
-      const current = this.known.get(key) ?? (await this.store.head(key, signal));
       if (current?.rank && compareRank(rank, current.rank) <= 0) {
         this.stats.stale++;
         this.logger.debug("older than the stored document, not written", { event: "status.stale", key, messageId: envelope.messageId });
@@ -122,9 +127,11 @@ export class StatusWriter {
         return "written";
       } catch (err) {
         if (!isPreconditionFailure(err) || conflicts >= MAX_CONFLICTS) throw err;
-        // Another writer changed it since we looked: look again.
-        this.stats.conflicts++;
+        // A document exists after all, or another writer changed it since we looked: look again.
+        if (!guessed) this.stats.conflicts++;
         this.known.delete(key);
+        current = await this.store.head(key, signal);
+        guessed = false;
       }
     }
   }

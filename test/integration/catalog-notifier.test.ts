@@ -10,6 +10,7 @@ import type { StatusMessage } from "../../apps/shared/message";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, type LocalS3 } from "../support/local-servers";
 import { capturingLogger } from "../support/capture-logger";
+import { countRequests } from "../support/request-counter";
 import { waitFor } from "../support/wait";
 
 const OPTS = { mock: false, maxBackoffMs: 50, s3MaxBackoffMs: 50, startingDelayMs: 10, owner: "host-a:/run", claimLeaseMs: 60_000 };
@@ -37,11 +38,13 @@ describe("catalog-notifier", () => {
   let s3: LocalS3;
   let catalog: CatalogStandIn;
   let records: CatalogRecords;
+  let s3Calls: Map<string, number>;
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
     [s3, catalog] = await Promise.all([startLocalS3("catalog-records"), startCatalogStandIn()]);
     records = new CatalogRecords(s3.client, s3.bucket, "statuses");
+    s3Calls = countRequests(s3.client);
   });
   afterAll(async () => {
     await Promise.all([s3?.stop(), catalog?.close()]);
@@ -87,9 +90,12 @@ describe("catalog-notifier", () => {
     expect(catalog.requests).toHaveLength(1);
   });
 
-  it("does not post a job twice", async () => {
+  it("does not post a job twice, and claims a new job without reading its record first", async () => {
     const { n: notif } = notifier();
+    s3Calls.clear();
     await notif.handle(envelope("once-job"), signal);
+    // One conditional claim and the outcome: no read before the claim of a job seen the first time.
+    expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 2 });
     await notif.handle(envelope("once-job"), signal);
     await notifier().n.handle(envelope("once-job"), signal);
     expect(catalog.requests).toHaveLength(1);

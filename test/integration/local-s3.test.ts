@@ -1,11 +1,15 @@
-// The local S3 server keeps what S3 promises where s3rver alone did not: a PUT whose client dies
-// mid-body leaves the stored object as it was (s3rver kept the torn part, which stalled the catalog
-// notifier on an unreadable record after a SIGKILL in the chaos test).
+// The local S3 server keeps what S3 promises where s3rver alone did not:
+// - a PUT whose client dies mid-body leaves the stored object as it was (s3rver kept the torn part,
+//   which stalled the catalog notifier on an unreadable record after a SIGKILL in the chaos test);
+// - conditional PUTs (If-None-Match: *, If-Match), which the suite's ordering and once-only
+//   guarantees rely on, are honoured, also when several race on one key.
 import http from "node:http";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { etagListMatches } from "../../apps/local-s3/conditional-writes";
+import { isNotFound, isPreconditionFailure } from "../../apps/shared";
 import { startLocalS3, type LocalS3 } from "../support/local-servers";
 import { readJson } from "../support/suite";
 import { waitFor } from "../support/wait";
@@ -60,5 +64,49 @@ describe("local S3 server", () => {
 
     await waitFor(() => !readdirSync(folder).some((f) => f.endsWith(".tmp")), { what: "the partial body to be dropped" });
     expect(await readJson(s3.client, s3.bucket, key)).toEqual(before);
+  });
+
+  describe("conditional PUTs", () => {
+    const put = (key: string, body: string, condition: Partial<PutObjectCommandInput> = {}) =>
+      s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ...condition }));
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => "stored",
+        (err) => (isPreconditionFailure(err) ? "412" : isNotFound(err) ? "404" : `error ${String(err)}`),
+      );
+
+    it("If-None-Match: * stores a new object and refuses to replace one", async () => {
+      const key = "cond/new.json";
+      expect(await outcome(put(key, JSON.stringify({ v: 1 }), { IfNoneMatch: "*" }))).toBe("stored");
+      expect(await outcome(put(key, JSON.stringify({ v: 2 }), { IfNoneMatch: "*" }))).toBe("412");
+      expect(await readJson(s3.client, s3.bucket, key)).toEqual({ v: 1 });
+    });
+
+    it("If-Match replaces only the version it names, and finds no missing object", async () => {
+      const key = "cond/match.json";
+      const v1 = await put(key, JSON.stringify({ v: 1 }));
+      expect(await outcome(put(key, JSON.stringify({ v: 2 }), { IfMatch: '"0123456789abcdef0123456789abcdef"' }))).toBe("412");
+      expect(await outcome(put(key, JSON.stringify({ v: 2 }), { IfMatch: v1.ETag }))).toBe("stored");
+      expect(await outcome(put(key, JSON.stringify({ v: 3 }), { IfMatch: v1.ETag }))).toBe("412");
+      expect(await readJson(s3.client, s3.bucket, key)).toEqual({ v: 2 });
+      expect(await outcome(put("cond/missing.json", "{}", { IfMatch: v1.ETag }))).toBe("404");
+    });
+
+    it("lets exactly one of racing PUTs win, for If-None-Match and for If-Match", async () => {
+      const fresh = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome(put("cond/race.json", JSON.stringify({ i }), { IfNoneMatch: "*" }))));
+      expect(fresh.filter((o) => o === "stored")).toHaveLength(1);
+      expect(fresh.filter((o) => o === "412")).toHaveLength(11);
+      const base = await put("cond/race-match.json", "{}");
+      const updates = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome(put("cond/race-match.json", JSON.stringify({ i }), { IfMatch: base.ETag }))));
+      expect(updates.filter((o) => o === "stored")).toHaveLength(1);
+    });
+
+    it("reads If-Match lists, quoted or not, and *", () => {
+      expect(etagListMatches('"abc"', '"abc"')).toBe(true);
+      expect(etagListMatches("abc", '"abc"')).toBe(true);
+      expect(etagListMatches('"x", W/"abc"', '"abc"')).toBe(true);
+      expect(etagListMatches("*", '"abc"')).toBe(true);
+      expect(etagListMatches('"x"', '"abc"')).toBe(false);
+    });
   });
 });

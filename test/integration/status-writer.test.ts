@@ -7,6 +7,7 @@ import type { Envelope } from "../../apps/shared/bus";
 import { DocumentStore } from "../../apps/status-writer/document-store";
 import { StatusWriter } from "../../apps/status-writer/status-writer";
 import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";
 import { waitFor } from "../support/wait";
 
@@ -27,11 +28,14 @@ describe("status writer", () => {
   let s3: LocalS3;
   let writer: StatusWriter;
   let puts = 0;
+  let s3Calls: Map<string, number>;
+  let store: DocumentStore;
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
     s3 = await startLocalS3();
-    const store = new DocumentStore(s3.client, s3.bucket);
+    s3Calls = countRequests(s3.client);
+    store = new DocumentStore(s3.client, s3.bucket);
     const put = store.put.bind(store);
     store.put = (...args) => {
       puts++;
@@ -83,5 +87,20 @@ describe("status writer", () => {
     } finally {
       await s3.revive();
     }
+  });
+
+  it("writes a job it has not seen with one request, and with an empty cache never replaces a newer document", async () => {
+    s3Calls.clear();
+    await writer.handle(envelope("cold", 2), signal);
+    expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 1 });
+    // A restarted writer knows nothing: its If-None-Match write loses, it reads the stored rank.
+    const restarted = new StatusWriter(store, "statuses", logger, 1000);
+    s3Calls.clear();
+    await restarted.handle(envelope("cold", 1), signal);
+    expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 1, HeadObjectCommand: 1 });
+    expect(restarted.stats).toMatchObject({ written: 0, stale: 1, conflicts: 0 });
+    await restarted.handle(envelope("cold", 3), signal);
+    expect(restarted.stats).toMatchObject({ written: 1, stale: 1, conflicts: 0 });
+    expect(await readJson(s3.client, s3.bucket, "statuses/cold-status.json")).toMatchObject({ stage: "mosaic", status: "FAILED" });
   });
 });
