@@ -28,6 +28,10 @@ function app(name, extra = {}) {
     // A bad config exits at once: restart with a growing delay (up to 15 s), not in a tight loop.
     exp_backoff_restart_delay: 200,
     kill_timeout: killTimeoutMs,
+    // Up once it says so (process.send("ready") after starting), not when the process exists:
+    // `pm2 restart` returns, and the next restart can come, only after the app can stop cleanly.
+    wait_ready: true,
+    listen_timeout: 20_000,
     max_memory_restart: "300M",
     // V8 sizes its heap for this machine's memory and keeps what a burst made it grow: a writer
     // that holds ~25 MB of live data sat at 170-200 MB RSS after draining a backlog. A smaller

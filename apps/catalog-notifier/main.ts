@@ -1,5 +1,6 @@
 // catalog-notifier: mosaic FINISHED on the bus -> POST $OAM_CATALOG_URL/tms (or a log line when MOCK_OAM_API=true).
-import { BusClient, BusConsumer, createS3Client, runApp, TOPIC_MOSAIC_FINISHED } from "../shared";
+import { BusClient, BusConsumer, runApp, TOPIC_MOSAIC_FINISHED } from "../shared";
+import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
 import { CatalogClient } from "./catalog-client";
 import { CatalogNotifier } from "./catalog-notifier";

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // oam-status: the operator's command line. Reads the same variables as the suite.
 import { parseArgs } from "node:util";
-import { ConfigError, createS3Client, createSqsClient, errorMessage, loadConfig, type Config } from "../shared";
+import { ConfigError, errorMessage, loadConfig, type Config } from "../shared";
+import { createS3Client } from "../shared/s3-client";
+import { createSqsClient } from "../shared/sqs-client";
 import { checkHealth, formatHealth } from "./health";
 import { ping } from "./ping";
 import { replay } from "./replay";

@@ -1,6 +1,7 @@
 // janitor: on OAM_JANITOR_SCHEDULE (node-cron), deletes status documents older than DAYS_RETENTION days.
 import cron from "node-cron";
-import { createS3Client, errorMessage, runApp } from "../shared";
+import { errorMessage, runApp } from "../shared";
+import { createS3Client } from "../shared/s3-client";
 import { ageSeconds, exposeMetrics } from "../shared/metrics";
 import { pruneStatuses } from "./prune";
 

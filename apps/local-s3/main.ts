@@ -22,6 +22,7 @@ async function main() {
   });
   await server.run();
   console.log(JSON.stringify({ level: "info", app: "local-s3", event: "local_s3.listening", message: `S3 on http://${s.hostname}:${s.port}, bucket ${s.bucket}, data in ${s.directory}` }));
+  process.send?.("ready"); // pm2 wait_ready: the suite starts once the server listens
   const stop = () => server.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -12,6 +12,7 @@ async function main() {
     queues: [{ QueueName: s.queueName, Attributes: { VisibilityTimeout: "60" } }],
   });
   console.log(JSON.stringify({ level: "info", app: "local-sqs", event: "local_sqs.listening", message: `SQS on http://${s.hostname}:${s.port}, queue ${s.queueName}` }));
+  process.send?.("ready"); // pm2 wait_ready: the suite starts once the server listens
   const stop = () => server.close(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -1,5 +1,7 @@
 // poller: SQS -> validation -> ZeroMQ bus; deletes from SQS once consumers have acked.
-import { BusServer, createS3Client, createSqsClient, runApp } from "../shared";
+import { BusServer, runApp } from "../shared";
+import { createS3Client } from "../shared/s3-client";
+import { createSqsClient } from "../shared/sqs-client";
 import { ageSeconds, exposeMetrics } from "../shared/metrics";
 import { Poller } from "./poller";
 import { Quarantine } from "./quarantine";

@@ -1,4 +1,6 @@
-export * from "./aws";
+// What the apps share. The AWS SDK clients (s3-client, sqs-client) and the pm2 metrics (metrics)
+// are imported from their own files, so each app loads only what it uses.
+export * from "./aws-errors";
 export * from "./bus";
 export * from "./catalog-payload";
 export * from "./config";

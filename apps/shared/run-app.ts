@@ -72,6 +72,10 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     .then((r) => {
       running = r;
       logger.info("started", { event: "app.started" });
+      // pm2 (wait_ready in ecosystem.config.js) counts the app as up, and answers `pm2 start` or
+      // `pm2 restart`, only now: a restart issued while an app is still loading would otherwise
+      // meet Node's default SIGINT handling, and the app would die without a graceful stop.
+      process.send?.("ready");
     })
     .catch((err) => {
       logger.error("failed to start", { event: "app.start_failed", error: errorMessage(err) });

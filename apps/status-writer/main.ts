@@ -1,5 +1,6 @@
 // status-writer: every status on the bus -> s3://$OAM_STATUS_BUCKET/$OAM_STATUS_PREFIX/<jobId>-status.json
-import { BusClient, BusConsumer, createS3Client, runApp, TOPIC_ALL } from "../shared";
+import { BusClient, BusConsumer, runApp, TOPIC_ALL } from "../shared";
+import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
 import { DocumentStore } from "./document-store";
 import { StatusWriter } from "./status-writer";
