@@ -5,9 +5,8 @@
 // answers it:
 // - If-None-Match: * and the object exists: 412 PreconditionFailed;
 // - If-Match and the object is missing: 404 NoSuchKey; another ETag: 412 PreconditionFailed.
-// Reads are not ordered with writes: s3rver stores the body, then its ETag, so a read racing a PUT
-// can see the new body with the old ETag for a moment; a conditional PUT based on it loses and
-// the writer reads again, as it would on S3.
+// The check and the write run in one turn per key; each store operation is whole on its own
+// (store-fixes.ts), so a read never pairs one version's ETag with another's metadata.
 import { KeyedQueue } from "../shared/keyed-queue";
 
 interface KoaContext {

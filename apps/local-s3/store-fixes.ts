@@ -5,8 +5,9 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { KeyedQueue } from "../shared/keyed-queue";
 
-// Three fixes:
+// Four fixes:
 // - ListObjectsV2 pages by walking folders in readdir order and continuing after the last key it
 //   returned; on filesystems that do not list in name order (ext4, overlayfs) later pages skip or
 //   repeat keys. Its walk is replaced, before s3rver loads it, by one that lists in name order.
@@ -16,6 +17,10 @@ import { pipeline } from "node:stream/promises";
 // - It writes a PUT's body straight over the object: a client killed mid-body leaves the torn part
 //   behind for good, and a read during a write sees a part. S3 stores a whole body or nothing; so
 //   does putObject below (temporary file, then rename).
+// - It keeps an object's body, ETag and metadata in three files, written one after another: a
+//   read during a write could pair the new ETag with the old metadata (the status writer's rank),
+//   and a writer deciding on that pair could replace a newer document. S3 shows a whole version or
+//   the previous one; here reads, writes and deletes of one key run one after another.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const s3rverUtils = require("s3rver/lib/utils");
 s3rverUtils.walk = function* walk(dir: string, recurseFilter?: (dirPath: string) => boolean): Generator<string> {
@@ -90,3 +95,19 @@ FilesystemStore.prototype.putObject = async function putObject(object: PutObject
   await this.putMetadata(object.bucket, object.key, object.metadata, digest);
   return { size, md5: digest };
 };
+
+// Serialise the store's operations per key (see above). A read holds its turn until the body is
+// open: the file descriptor keeps that version even if a write replaces the file afterwards.
+const perKey = new KeyedQueue();
+const keyOf: Record<string, (args: unknown[]) => string> = {
+  getObject: ([bucket, key]) => `${bucket}/${key}`,
+  deleteObject: ([bucket, key]) => `${bucket}/${key}`,
+  putObject: ([object]) => `${(object as PutObject).bucket}/${(object as PutObject).key}`,
+};
+for (const [method, key] of Object.entries(keyOf)) {
+  const original = FilesystemStore.prototype[method];
+  FilesystemStore.prototype[method] = function (this: unknown, ...args: unknown[]) {
+    return perKey.run(key(args), () => original.apply(this, args));
+  };
+}
+

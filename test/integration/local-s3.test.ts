@@ -6,7 +6,8 @@
 import http from "node:http";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etagListMatches } from "../../apps/local-s3/conditional-writes";
 import { isNotFound, isPreconditionFailure } from "../../apps/shared";
@@ -99,6 +100,31 @@ describe("local S3 server", () => {
       const base = await put("cond/race-match.json", "{}");
       const updates = await Promise.all(Array.from({ length: 12 }, (_, i) => outcome(put("cond/race-match.json", JSON.stringify({ i }), { IfMatch: base.ETag }))));
       expect(updates.filter((o) => o === "stored")).toHaveLength(1);
+    });
+
+    it("never pairs one version's ETag with another version's metadata while writes go on", async () => {
+      const key = "cond/versions.json";
+      const body = (v: number) => JSON.stringify({ v });
+      const md5 = (text: string) => `"${createHash("md5").update(text).digest("hex")}"`;
+      await put(key, body(0), { Metadata: { v: "0" } });
+      let writing = true;
+      const writes = (async () => {
+        for (let v = 1; v <= 40; v++) await put(key, body(v), { Metadata: { v: String(v) } });
+        writing = false;
+      })();
+      const torn: string[] = [];
+      let reads = 0;
+      const readers = Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 400 && writing; i++) {
+          const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+          reads++;
+          const v = Number(head.Metadata?.v);
+          if (head.ETag !== md5(body(v))) torn.push(`metadata v=${v} with ETag ${head.ETag}`);
+        }
+      });
+      await Promise.all([writes, ...readers]);
+      expect(reads).toBeGreaterThan(0);
+      expect(torn).toEqual([]);
     });
 
     it("reads If-Match lists, quoted or not, and *", () => {
