@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { startCatalogStandIn } from "../test/support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../test/support/local-servers";
+import { pm2Metric } from "../test/support/pm2";
 import { startSuite, type Suite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
 import { interleave, lifecycle } from "../test/support/workload";
@@ -188,7 +189,7 @@ async function main() {
       DEBUG: "oam:status-writer",
     });
     try {
-      await waitFor(async () => ((await suite.pm2.byName()).poller.pm2_env as unknown as { axm_monitor?: Record<string, { value: number }> }).axm_monitor?.polls?.value! >= 1, {
+      await waitFor(async () => (pm2Metric((await suite.pm2.byName()).poller, "polls") ?? 0) >= 1, {
         what: "the first poll",
       });
       results.startToReadyMs = Date.now() - t0;
@@ -233,7 +234,7 @@ async function main() {
     const idle = await startSuite(sqs, s3, { OAM_STATUS_SQS_QUEUE_URL: idleQueue, OAM_STATUS_PREFIX: "bench-idle", OAM_SQS_WAIT_SECONDS: "20", MOCK_OAM_API: "true" });
     try {
       const cpu = cpuMeter(Object.fromEntries(Object.values(await idle.pm2.byName()).map((p) => [p.name, p.pid])));
-      const polls = async () => ((await idle.pm2.byName()).poller.pm2_env as unknown as { axm_monitor: Record<string, { value: number }> }).axm_monitor.polls?.value ?? 0;
+      const polls = async () => pm2Metric((await idle.pm2.byName()).poller, "polls") ?? 0;
       const polls0 = await polls();
       const idleSeconds = Number(opts["idle-seconds"]);
       const start = Date.now();

@@ -1,11 +1,16 @@
 // What an AWS SDK error means, without loading the SDK.
+function describe(err: unknown): { name?: string; status?: number } {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return { name: e?.name, status: e?.$metadata?.httpStatusCode };
+}
+
 /** S3 answered that a conditional write lost to another writer. */
 export function isPreconditionFailure(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "PreconditionFailed" || e?.name === "ConditionalRequestConflict" || e?.$metadata?.httpStatusCode === 412 || e?.$metadata?.httpStatusCode === 409;
+  const { name, status } = describe(err);
+  return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status === 412 || status === 409;
 }
 
 export function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
+  const { name, status } = describe(err);
+  return name === "NotFound" || name === "NoSuchKey" || status === 404;
 }

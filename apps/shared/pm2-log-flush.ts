@@ -3,7 +3,7 @@
 // "stopped" line went missing that way. So before exiting, an app waits until pm2 has written its
 // last line to the log file pm2 names in the app's environment (pm_out_log_path), for a bounded
 // time. Outside pm2 there is nothing to wait for.
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const POLL_MS = 20;
@@ -41,7 +41,7 @@ function tailContains(file: string, offset: number, marker: string): boolean {
   let fd: number | undefined;
   try {
     fd = openSync(file, "r");
-    const size = statSync(file).size;
+    const size = fstatSync(fd).size;
     // A file smaller than the offset was rotated (copied, then truncated): start from its top.
     const from = Math.max(size < offset ? 0 : offset, size - TAIL_BYTES);
     const buf = Buffer.alloc(size - from);

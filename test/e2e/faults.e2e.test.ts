@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { pm2Metric } from "../support/pm2";
 import { readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
 import { interleave, lifecycle, type Job } from "../support/workload";
@@ -123,10 +124,6 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
     return times;
   }
 
-  /** A pm2 metric of one app (reported by @pm2/io about once a second), 0 until it is. */
-  const metric = (proc: { pm2_env: unknown }, name: string): number =>
-    Number((proc.pm2_env as { axm_monitor?: Record<string, { value: unknown }> }).axm_monitor?.[name]?.value ?? 0);
-
   const postedOnce = (times: Map<string, number[]>) => [...times.values()].every((ts) => ts.length === 1);
 
   it("loses nothing when poller, status-writer and catalog-notifier are SIGKILLed at random moments", async () => {
@@ -240,7 +237,7 @@ describe("guarantees under faults", { timeout: 300_000 }, () => {
         let n = 0;
         for (const s of both) {
           const procs = await s.pm2.byName();
-          n += metric(procs["status-writer"], "conditional-write conflicts") + metric(procs["catalog-notifier"], "claim conflicts");
+          n += (pm2Metric(procs["status-writer"], "conditional-write conflicts") ?? 0) + (pm2Metric(procs["catalog-notifier"], "claim conflicts") ?? 0);
         }
         return n > 0 ? n : undefined;
       },

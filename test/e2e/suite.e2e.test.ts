@@ -9,7 +9,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
-import { Pm2 } from "../support/pm2";
+import { Pm2, pm2Metric } from "../support/pm2";
 import { APPS, readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
 
@@ -228,11 +228,11 @@ describe("the suite under pm2, production profile", () => {
     const procs = await waitFor(
       async () => {
         const p = await pm2.byName();
-        return (p.janitor.pm2_env as unknown as { axm_monitor?: Record<string, unknown> }).axm_monitor?.["last run age"] ? p : undefined;
+        return pm2Metric(p.janitor, "last run age") !== undefined ? p : undefined;
       },
       { what: "every app's metrics" },
     );
-    const metric = (app: string, name: string) => (procs[app].pm2_env as unknown as { axm_monitor: Record<string, { value: number }> }).axm_monitor[name]?.value;
+    const metric = (app: string, name: string) => pm2Metric(procs[app], name);
     expect(metric("poller", "received")).toBeGreaterThanOrEqual(seedLines.length + 45 * 4);
     expect(metric("poller", "acked")).toBeGreaterThanOrEqual(seedLines.length + 45 * 4);
     expect(metric("poller", "quarantined")).toBeGreaterThanOrEqual(1);

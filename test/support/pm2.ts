@@ -12,7 +12,21 @@ const PM2_BIN = path.join(ROOT, "node_modules/pm2/bin/pm2");
 export interface Pm2Process {
   name: string;
   pid: number;
-  pm2_env: { status: string; restart_time: number; unstable_restarts: number; pm_out_log_path: string; pm_err_log_path: string };
+  pm2_env: {
+    status: string;
+    restart_time: number;
+    unstable_restarts: number;
+    pm_out_log_path: string;
+    pm_err_log_path: string;
+    /** The app's custom metrics, as @pm2/io reports them (about once a second). */
+    axm_monitor?: Record<string, { value: unknown }>;
+  };
+}
+
+/** One of an app's pm2 metrics, or undefined until the app has reported it. */
+export function pm2Metric(proc: Pm2Process, name: string): number | undefined {
+  const value = proc.pm2_env.axm_monitor?.[name]?.value;
+  return value === undefined ? undefined : Number(value);
 }
 
 export class Pm2 {
