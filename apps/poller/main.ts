@@ -27,6 +27,7 @@ runApp("poller", async (config, logger) => {
     quarantined: () => poller.stats.quarantined,
     republished: () => poller.stats.republished,
     deleted: () => poller.deletedCount,
+    "delete calls": () => poller.deleteCalls,
   });
   logger.info("polling", { event: "poller.polling", queueUrl: config.sqs.queueUrl, waitSeconds: config.sqs.waitSeconds, bus: config.bus.pubEndpoint });
   return poller;

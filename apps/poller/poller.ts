@@ -150,14 +150,15 @@ export class Poller {
       await sleep(delay, this.abort.signal);
       return failures;
     }
-    for (const m of messages) {
-      try {
-        await this.handle(m);
-      } catch (err) {
-        // Left on the queue (or in flight): SQS or the republish timer brings it back.
-        this.deps.logger.error("message handling failed", { event: "message.failed", messageId: m.MessageId, error: errorMessage(err) });
-      }
-    }
+    // All at once, so that their envelopes leave on the bus together (one message per topic).
+    await Promise.all(
+      messages.map((m) =>
+        this.handle(m).catch((err) => {
+          // Left on the queue (or in flight): SQS or the republish timer brings it back.
+          this.deps.logger.error("message handling failed", { event: "message.failed", messageId: m.MessageId, error: errorMessage(err) });
+        }),
+      ),
+    );
     return failures;
   }
 
@@ -242,12 +243,14 @@ export class Poller {
 
   private async republish(entries: InFlightEntry[]): Promise<void> {
     const now = Date.now();
-    for (const e of entries) {
-      e.lastPublishedAt = now;
-      e.publishCount++;
-      this.stats.republished++;
-      await this.deps.bus.publish(e.envelope);
-    }
+    await Promise.all(
+      entries.map((e) => {
+        e.lastPublishedAt = now;
+        e.publishCount++;
+        this.stats.republished++;
+        return this.deps.bus.publish(e.envelope);
+      }),
+    );
   }
 
   private tick(): void {
@@ -269,6 +272,10 @@ export class Poller {
 
   get deletedCount(): number {
     return this.deleter.deleted;
+  }
+
+  get deleteCalls(): number {
+    return this.deleter.calls;
   }
 }
 

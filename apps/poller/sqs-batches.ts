@@ -15,13 +15,15 @@ interface Pending {
   receiptHandle: string;
 }
 
-/** Deletes messages in batches of up to 10 as soon as they are enqueued. */
+/** Deletes messages in batches of up to 10, as full as the pace of acks allows. */
 export class BatchDeleter {
   private readonly pending: Pending[] = [];
   private active = 0;
   private idle: Array<() => void> = [];
   deleted = 0;
   failed = 0;
+  /** DeleteMessageBatch requests made. */
+  calls = 0;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -34,8 +36,14 @@ export class BatchDeleter {
     this.pump();
   }
 
+  /**
+   * Full batches go at once (up to MAX_CONCURRENT requests); a partial one only when no request is
+   * out. Acks come one by one: sent as they came, most batches held one or two messages. Held
+   * while a request is out, they gather into full batches under load, and still go at once when
+   * the poller is quiet. No timer.
+   */
   private pump(): void {
-    while (this.active < MAX_CONCURRENT && this.pending.length) {
+    while (this.active < MAX_CONCURRENT && (this.pending.length >= MAX_BATCH || (this.active === 0 && this.pending.length > 0))) {
       const batch = this.pending.splice(0, MAX_BATCH);
       this.active++;
       this.send(batch).finally(() => {
@@ -49,6 +57,7 @@ export class BatchDeleter {
   private async send(batch: Pending[]): Promise<void> {
     // Batch entry ids must be unique and short; the index is enough.
     const byIndex = new Map(batch.map((p, i) => [String(i), p]));
+    this.calls++;
     try {
       const res = await this.sqs.send(
         new DeleteMessageBatchCommand({

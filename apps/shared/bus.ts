@@ -1,7 +1,10 @@
 // The ZeroMQ bus between the poller and the consumers.
 //
-//   poller  --XPUB [topic, envelope]-->  SUB  status-writer, catalog-notifier
-//   poller  <--PULL [ack]--------------  PUSH status-writer, catalog-notifier
+//   poller  --XPUB [topic, envelope, ...]-->  SUB  status-writer, catalog-notifier
+//   poller  <--PULL [ack, ...]---------------  PUSH status-writer, catalog-notifier
+//
+// A message carries one or more envelopes of one topic (or one or more acks): what is sent in one
+// turn of the event loop goes out together. Subscribers still filter by topic prefix.
 //
 // PUB/SUB drops what nobody is subscribed to yet, so delivery is made reliable above it: a consumer
 // acks once its work is durable, and the poller republishes whatever is not acked in time, and at
@@ -73,11 +76,59 @@ class SerialSender {
   }
 }
 
+const MAX_FRAMES_PER_MESSAGE = 100;
+
+/**
+ * Gathers the frames sent during one turn of the event loop into one multipart message per topic,
+ * `[topic, frame, frame, ...]` (or `[frame, frame, ...]` without a topic), sent on the next turn.
+ * One socket send per burst instead of one per envelope or ack: in the profile each send cost
+ * about as much as handling the message, and a burst (a receive of 10, a batch of S3 answers)
+ * arrives in one turn. It adds under a millisecond, and nothing when the turn is already over.
+ */
+class FrameBatcher {
+  private pending = new Map<string, { frames: string[]; sent: Promise<void>; release: () => void }>();
+  private scheduled = false;
+
+  constructor(
+    private readonly sender: SerialSender,
+    private readonly withTopic: boolean,
+  ) {}
+
+  add(topic: string, frame: string): Promise<void> {
+    let batch = this.pending.get(topic);
+    if (!batch || batch.frames.length >= MAX_FRAMES_PER_MESSAGE) {
+      if (batch) this.flushOne(topic, batch);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const frames: string[] = [];
+      const sent = gate.then(() => this.sender.send(this.withTopic ? [topic, ...frames] : frames));
+      batch = { frames, sent, release };
+      this.pending.set(topic, batch);
+    }
+    batch.frames.push(frame);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return batch.sent;
+  }
+
+  private flushOne(topic: string, batch: { release: () => void }): void {
+    this.pending.delete(topic);
+    batch.release();
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    for (const [topic, batch] of [...this.pending]) this.flushOne(topic, batch);
+  }
+}
+
 /** The poller's side: publishes envelopes, receives acks and subscription announcements. */
 export class BusServer {
   private readonly pub = new XPublisher({ linger: 0, sendHighWaterMark: 100_000, verbosity: "allSubs" });
   private readonly pull = new Pull({ linger: 0, receiveHighWaterMark: 100_000 });
-  private readonly sender = new SerialSender(this.pub);
+  private readonly batcher = new FrameBatcher(new SerialSender(this.pub), true);
 
   constructor(private readonly endpoints: BusEndpoints) {}
 
@@ -88,20 +139,25 @@ export class BusServer {
     await this.pull.bind(this.endpoints.ackEndpoint);
   }
 
-  /** Sends the envelope to every subscriber of its topic, stamped with the time it went out. */
+  /**
+   * Sends the envelope to every subscriber of its topic, stamped with the time it went out. The
+   * envelopes published in one turn go out together, one message per topic (FrameBatcher).
+   */
   publish(envelope: Envelope): Promise<void> {
-    return this.sender.send([topicFor(envelope.body), JSON.stringify({ ...envelope, publishedAt: preciseNow() })]);
+    return this.batcher.add(topicFor(envelope.body), JSON.stringify({ ...envelope, publishedAt: preciseNow() }));
   }
 
   /** Acks as they arrive; ends when the bus is closed. Malformed frames are skipped. */
   async *acks(): AsyncGenerator<Ack> {
     try {
-      for await (const [frame] of this.pull) {
-        try {
-          const ack = JSON.parse(frame.toString()) as Ack;
-          if (typeof ack.messageId === "string" && typeof ack.consumer === "string") yield ack;
-        } catch {
-          // not an ack: ignore
+      for await (const frames of this.pull) {
+        for (const frame of frames) {
+          try {
+            const ack = JSON.parse(frame.toString()) as Ack;
+            if (typeof ack.messageId === "string" && typeof ack.consumer === "string") yield ack;
+          } catch {
+            // not an ack: ignore
+          }
         }
       }
     } catch (err) {
@@ -131,7 +187,7 @@ export class BusClient {
   private readonly sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100_000 });
   // linger lets acks queued at stop still reach the poller.
   private readonly push = new Push({ linger: 2000, sendHighWaterMark: 100_000 });
-  private readonly sender = new SerialSender(this.push);
+  private readonly batcher = new FrameBatcher(new SerialSender(this.push), false);
 
   constructor(
     private readonly endpoints: BusEndpoints,
@@ -149,13 +205,16 @@ export class BusClient {
   /** Envelopes as they arrive; ends when the bus is closed. */
   async *envelopes(): AsyncGenerator<Envelope> {
     try {
-      for await (const [, payload] of this.sub) {
-        try {
-          const envelope = JSON.parse(payload.toString()) as Envelope;
-          envelope.arrivedAt = preciseNow();
-          yield envelope;
-        } catch {
-          // the poller only publishes JSON: ignore anything else
+      for await (const [, ...payloads] of this.sub) {
+        const arrivedAt = preciseNow();
+        for (const payload of payloads) {
+          try {
+            const envelope = JSON.parse(payload.toString()) as Envelope;
+            envelope.arrivedAt = arrivedAt;
+            yield envelope;
+          } catch {
+            // the poller only publishes JSON: ignore anything else
+          }
         }
       }
     } catch (err) {
@@ -163,9 +222,10 @@ export class BusClient {
     }
   }
 
+  /** Acks sent in one turn go out as one message (FrameBatcher). */
   ack(messageId: string): Promise<void> {
     const ack: Ack = { consumer: this.consumer, messageId };
-    return this.sender.send([JSON.stringify(ack)]);
+    return this.batcher.add("", JSON.stringify(ack));
   }
 
   /** Stops receiving at once; queued acks still go out within the linger period. */
