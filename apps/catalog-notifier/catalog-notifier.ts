@@ -2,6 +2,12 @@
 // post (retried with backoff and jitter for as long as the failure is transient), record the
 // outcome. Jobs run in parallel, so a slow or failing one never blocks the others; messages of
 // one job run one after another.
+//
+// At most `maxConcurrentPosts` jobs are between their POST and its recorded outcome at once: a
+// notifier killed there posts those jobs again when it comes back, and with every job of a backlog
+// posting at once the outcome writes queued behind each other, up to ~1 s after the catalog's 2xx
+// (a CI run re-posted 129 jobs over 5 kills). A job waits for its next try without a slot, so jobs
+// backing off during a catalog outage never hold up the others.
 import {
   buildCatalogPayload,
   errorMessage,
@@ -15,6 +21,9 @@ import {
 } from "../shared";
 import type { CatalogClient } from "./catalog-client";
 import type { CatalogRecord, CatalogRecords, StoredRecord } from "./catalog-records";
+import { Slots } from "./slots";
+
+export const DEFAULT_MAX_CONCURRENT_POSTS = 8;
 
 export interface NotifierOptions {
   mock: boolean;
@@ -26,6 +35,8 @@ export interface NotifierOptions {
   owner: string;
   /** A claim by another suite older than this is taken over (it must have died). */
   claimLeaseMs: number;
+  /** Jobs between their POST and its recorded outcome at once (OAM_CATALOG_CONCURRENCY). */
+  maxConcurrentPosts?: number;
 }
 
 /** Another suite holds a fresh claim on the job: wait and look again. */
@@ -38,13 +49,21 @@ class ClaimHeld extends Error {
 export class CatalogNotifier {
   readonly stats = { posted: 0, mocked: 0, skipped: 0, retries: 0, rejected: 0, claimConflicts: 0 };
   private readonly perJob = new KeyedQueue();
+  private readonly slots: Slots;
 
   constructor(
     private readonly client: CatalogClient,
     private readonly records: CatalogRecords,
     private readonly logger: Logger,
     private readonly opts: NotifierOptions,
-  ) {}
+  ) {
+    this.slots = new Slots(opts.maxConcurrentPosts ?? DEFAULT_MAX_CONCURRENT_POSTS);
+  }
+
+  /** Jobs between their POST and its recorded outcome now. */
+  get postsInProgress(): number {
+    return this.slots.inUse;
+  }
 
   handle = (envelope: Envelope, signal: AbortSignal): Promise<void> =>
     this.perJob.run(envelope.body.jobId, () =>
@@ -108,14 +127,32 @@ export class CatalogNotifier {
       this.stats.mocked++;
       return;
     }
+    // Held from the POST until its outcome is recorded; released while backing off.
+    let release: (() => void) | undefined;
     try {
       let attempts = 0;
-      // Before each retry, refresh our claim so another suite does not take it over meanwhile.
-      // Done in line, not in the background: a late refresh landing after the "posted" record
-      // would turn it back into our own claim, and the job would be posted again.
+      let claimedAt = Date.parse(claim.record.at);
       const attempt = async () => {
-        if (attempts++ > 0) await this.records.put({ ...claim.record, at: new Date().toISOString() }, "any", signal).catch(() => undefined);
-        return this.client.post(jobId, payload, signal);
+        release = await this.slots.take(signal);
+        try {
+          // Before a retry, or a first post that waited long for its slot, refresh our claim so
+          // another suite does not take it over meanwhile. Done in line, not in the background:
+          // a late refresh landing after the "posted" record would turn it back into our own
+          // claim, and the job would be posted again.
+          if (attempts++ > 0 || Date.now() - claimedAt > this.opts.claimLeaseMs / 4) {
+            const at = new Date();
+            await this.records.put({ ...claim.record, at: at.toISOString() }, "any", signal).catch(() => undefined);
+            claimedAt = at.getTime();
+          }
+          return await this.client.post(jobId, payload, signal);
+        } catch (err) {
+          // A rejection keeps its slot until it is recorded; a transient failure waits without.
+          if (!(err instanceof PermanentCatalogError)) {
+            release();
+            release = undefined;
+          }
+          throw err;
+        }
       };
       const res = await retryForever(attempt, {
         startingDelayMs: this.opts.startingDelayMs ?? 500,
@@ -141,6 +178,8 @@ export class CatalogNotifier {
         recordKey: this.records.key(jobId),
       });
       await this.save({ ...base, state: "rejected", at: new Date().toISOString(), httpStatus: err.status, response: err.responseBody }, signal);
+    } finally {
+      release?.();
     }
   }
 

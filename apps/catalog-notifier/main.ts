@@ -17,6 +17,7 @@ runApp("catalog-notifier", async (config, logger) => {
       s3MaxBackoffMs: config.s3MaxBackoffMs,
       owner: config.suiteId,
       claimLeaseMs: config.catalog.claimLeaseMs,
+      maxConcurrentPosts: config.catalog.maxConcurrentPosts,
     },
   );
   const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]), notifier.handle, logger, config.stopTimeoutMs);
@@ -29,6 +30,7 @@ runApp("catalog-notifier", async (config, logger) => {
     "catalog failures": () => notifier.stats.rejected,
     "already posted": () => notifier.stats.skipped,
     "claim conflicts": () => notifier.stats.claimConflicts,
+    "posts in progress": () => notifier.postsInProgress,
   });
   logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
   return consumer;

@@ -95,6 +95,7 @@ const schema = z.object({
   OAM_CATALOG_TIMEOUT_SECONDS: int(1, 600, 15),
   OAM_CATALOG_MAX_BACKOFF_SECONDS: int(1, 3600, 60),
   OAM_CATALOG_CLAIM_SECONDS: int(1, 86400, 120),
+  OAM_CATALOG_CONCURRENCY: int(1, 100, 8),
   OAM_S3_MAX_BACKOFF_SECONDS: int(1, 600, 10),
   OAM_SUITE_ID: z.string().trim().max(200).optional(),
 
@@ -162,7 +163,7 @@ export interface Config {
   sqs: { queueUrl: string; waitSeconds: number; batchSize: number; visibilitySeconds: number; receiveConcurrency: number };
   status: { bucket: string; prefix: string };
   poller: { maxInFlight: number; ackTimeoutMs: number };
-  catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number };
+  catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number; maxConcurrentPosts: number };
   /** Longest wait between retries of S3 writes. */
   s3MaxBackoffMs: number;
   /** This copy of the suite, in catalog claims: OAM_SUITE_ID or `<hostname>:<run dir>`. */
@@ -267,6 +268,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       timeoutMs: e.OAM_CATALOG_TIMEOUT_SECONDS * 1000,
       maxBackoffMs: e.OAM_CATALOG_MAX_BACKOFF_SECONDS * 1000,
       claimLeaseMs: e.OAM_CATALOG_CLAIM_SECONDS * 1000,
+      maxConcurrentPosts: e.OAM_CATALOG_CONCURRENCY,
     },
     s3MaxBackoffMs: e.OAM_S3_MAX_BACKOFF_SECONDS * 1000,
     suiteId: e.OAM_SUITE_ID || `${hostname()}:${runDir}`,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
 import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
 import { CatalogRecords } from "../../apps/catalog-notifier/catalog-records";
+import { TransientError } from "../../apps/shared/errors";
 import type { Envelope } from "../../apps/shared/bus";
 import type { StatusMessage } from "../../apps/shared/message";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
@@ -154,6 +155,54 @@ describe("catalog-notifier", () => {
     await notif.handle(envelope("mine-job"), signal);
     expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([uri("stale-job"), uri("mine-job")]);
     expect((await records.get("stale-job"))?.record).toMatchObject({ state: "posted", owner: OPTS.owner });
+  });
+
+  it("has at most maxConcurrentPosts jobs between their POST and its record, and none while backing off", async () => {
+    const { logger } = capturingLogger("catalog-notifier-test", { debug: true });
+    const real = new CatalogClient(catalog.url, "tok-123456", 2000);
+    const events: string[] = [];
+    // Jobs whose POST is under way or answered but whose "posted" record is not written yet: the
+    // ones a kill at that moment would post again.
+    let open = 0;
+    let mostOpen = 0;
+    let failuresLeft = 3;
+    const client = {
+      endpoint: real.endpoint,
+      post: async (jobId: string, payload: never, s?: AbortSignal) => {
+        mostOpen = Math.max(mostOpen, ++open);
+        if (jobId === "slot-0" && failuresLeft-- > 0) {
+          open--;
+          events.push(`${jobId} failed`);
+          throw new TransientError("catalog answered HTTP 503");
+        }
+        const res = await real.post(jobId, payload, s);
+        events.push(`${jobId} posted`);
+        return res;
+      },
+    } as unknown as CatalogClient;
+    class WatchedRecords extends CatalogRecords {
+      override async put(...args: Parameters<CatalogRecords["put"]>) {
+        const stored = await super.put(...args);
+        if (args[0].state === "posted") open--;
+        return stored;
+      }
+    }
+    const notif = new CatalogNotifier(client, new WatchedRecords(s3.client, s3.bucket, "statuses"), logger, {
+      ...OPTS,
+      startingDelayMs: 100,
+      maxBackoffMs: 100,
+      maxConcurrentPosts: 2,
+    });
+
+    await Promise.all(Array.from({ length: 12 }, (_, i) => notif.handle(envelope(`slot-${i}`), signal)));
+    expect(catalog.requests).toHaveLength(12);
+    expect(notif.stats).toMatchObject({ posted: 12, retries: 3 });
+    expect(mostOpen).toBe(2);
+    expect(open).toBe(0);
+    expect(notif.postsInProgress).toBe(0);
+    // slot-0 failed first; the others went ahead while it backed off instead of waiting for it.
+    expect(events[0]).toBe("slot-0 failed");
+    expect(events.indexOf("slot-0 posted")).toBeGreaterThan(events.indexOf("slot-1 posted"));
   });
 
   it("stops retrying when stopped, leaving the job unacked", async () => {

@@ -53,6 +53,7 @@ describe("defaults", () => {
     expect(c.sqs.queueUrl).toBe(base.OAM_STATUS_SQS_QUEUE_URL);
     expect(c.catalog.url).toBe("https://api.openaerialmap.org");
     expect(c.catalog.mock).toBe(false);
+    expect(c.catalog.maxConcurrentPosts).toBe(8);
     expect(c.janitor.retentionDays).toBe(30);
     expect(c.janitor.schedule).toBe("0 0 * * *");
     expect(c.janitor.runOnStart).toBe(false);
@@ -190,6 +191,8 @@ describe("malformed values", () => {
   it("gives the allowed range for a number out of range", () => {
     expect(configError("poller", env({ OAM_SQS_WAIT_SECONDS: "21" })).message).toBe("OAM_SQS_WAIT_SECONDS must be a whole number from 0 to 20");
     expect(configError("poller", env({ OAM_SQS_BATCH_SIZE: "11" })).message).toBe("OAM_SQS_BATCH_SIZE must be a whole number from 1 to 10");
+    expect(configError("catalog-notifier", env({ OAM_CATALOG_CONCURRENCY: "0" })).message).toBe("OAM_CATALOG_CONCURRENCY must be a whole number from 1 to 100");
+    expect(loadConfig("catalog-notifier", env({ OAM_CATALOG_CONCURRENCY: "3" })).catalog.maxConcurrentPosts).toBe(3);
   });
 
   it.each([
