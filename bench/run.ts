@@ -180,6 +180,13 @@ async function main() {
       spread: Object.fromEntries(Object.entries(tp).map(([k, v]) => [k, { min: round(Math.min(...v.map((x) => x.msgPerSec))), max: round(Math.max(...v.map((x) => x.msgPerSec))) }])),
       suiteVsFloor: round(med("suite") / med("floor"), 2),
       suiteVsTypical: round(med("suite") / med("typical"), 2),
+      // Per run, side by side: the suite's rate and its CPU per message (all processes, servers
+      // included) against the floor's. Steadier than the medians when the machine's speed drifts
+      // between runs.
+      perRunVsFloor: tp.suite.map((s, i) => ({
+        rate: round(s.msgPerSec / tp.floor[i].msgPerSec, 2),
+        cpuPerMessage: round(s.cpuMsPerMessage.total / tp.floor[i].cpuMsPerMessage.total, 2),
+      })),
     };
     results.memoryAfterDrain = suiteMemoryAfter;
 
@@ -290,6 +297,7 @@ function printTable(r: Record<string, any>) {
     ["drain msg/s, median (min-max) suite", `${t.median.suite} (${t.spread.suite.min}-${t.spread.suite.max})`],
     ["suite / floor (target >= 0.9)", String(t.suiteVsFloor)],
     ["suite / typical (target >= 1)", String(t.suiteVsTypical)],
+    ["per run: suite / floor rate, CPU per message", t.perRunVsFloor.map((r: { rate: number; cpuPerMessage: number }) => `${r.rate}, ${r.cpuPerMessage}`).join("; ")],
   ];
   for (const kind of ["floor", "typical", "suite"]) {
     const runs: Array<{ cpuMsPerMessage: Record<string, number> }> = t.perRun[kind];
