@@ -8,6 +8,7 @@ import path from "node:path";
 import { BusClient, BusServer, TOPIC_ALL, type BusEndpoints, type Envelope } from "../apps/shared/bus";
 import { sleep } from "../apps/shared/retry";
 import { percentiles, round } from "./stats";
+import { freePort } from "../test/support/ports";
 
 const MESSAGES = 500;
 
@@ -42,10 +43,10 @@ async function measure(endpoints: BusEndpoints, burst: number) {
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "oam-bus-hop-"));
-  const port = 40_000 + Math.floor(Math.random() * 20_000);
   try {
     const ipc = { pubEndpoint: `ipc://${dir}/pub.sock`, ackEndpoint: `ipc://${dir}/ack.sock` };
-    const tcp = { pubEndpoint: `tcp://127.0.0.1:${port}`, ackEndpoint: `tcp://127.0.0.1:${port + 1}` };
+    // Ports free right now (a random pick once collided with an outgoing connection's port).
+    const tcp = { pubEndpoint: `tcp://127.0.0.1:${await freePort()}`, ackEndpoint: `tcp://127.0.0.1:${await freePort()}` };
     const result = {
       "ipc, 50 msg/s": await measure(ipc, 1),
       "ipc, bursts of 10": await measure(ipc, 10),
