@@ -39,11 +39,8 @@ describe("bus", () => {
     return { pubEndpoint: `ipc://${dir}/pub.sock`, ackEndpoint: `ipc://${dir}/ack.sock` };
   }
 
-  async function collect<T>(source: AsyncIterable<T>, into: T[]): Promise<void> {
-    for await (const x of source) into.push(x);
-  }
-
-  it("sends the envelopes of one turn as one message per topic, and each arrives on its own", async () => {
+  /** A bus server, and a plain ZeroMQ subscriber to see its messages as they go out. */
+  async function serverWithRawSubscriber() {
     const ep = endpoints();
     const server = new BusServer(ep);
     await server.start();
@@ -52,6 +49,15 @@ describe("bus", () => {
     raw.connect(ep.pubEndpoint);
     raw.subscribe(TOPIC_ALL);
     cleanups.push(() => raw.close());
+    return { ep, server, raw };
+  }
+
+  async function collect<T>(source: AsyncIterable<T>, into: T[]): Promise<void> {
+    for await (const x of source) into.push(x);
+  }
+
+  it("sends the envelopes of one turn as one message per topic, and each arrives on its own", async () => {
+    const { ep, server, raw } = await serverWithRawSubscriber();
     const writer = new BusClient(ep, "status-writer", [TOPIC_ALL]);
     const notifier = new BusClient(ep, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]);
     writer.start();
@@ -88,14 +94,7 @@ describe("bus", () => {
   });
 
   it("splits a large turn into messages of at most 100 envelopes", async () => {
-    const ep = endpoints();
-    const server = new BusServer(ep);
-    await server.start();
-    cleanups.push(() => server.close());
-    const raw = new Subscriber({ linger: 0 });
-    raw.connect(ep.pubEndpoint);
-    raw.subscribe(TOPIC_ALL);
-    cleanups.push(() => raw.close());
+    const { server, raw } = await serverWithRawSubscriber();
     const joined = server.subscriptions()[Symbol.asyncIterator]();
     await joined.next();
     const rawMessages: Buffer[][] = [];
