@@ -62,7 +62,17 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
         return list.length === 4 && list.every((p) => p.pm2_env.status === "online") ? list : undefined;
       },
       { what: "four apps online in the container", timeoutMs: 60_000, intervalMs: 1000 },
-    );
+    ).catch(async (err: Error) => {
+      // What the container said, and who owns its volume, are the first things to look at.
+      const show = (...args: string[]) =>
+        compose(...args).then(
+          (r) => r.stdout + r.stderr,
+          (e: Error) => `(${args.join(" ")} failed: ${e.message})`,
+        );
+      const logs = await show("logs", "--tail", "60");
+      const volume = await show("exec", "-T", "oam-status", "ls", "-lnR", "/data");
+      throw new Error(`${err.message}\ncontainer logs:\n${logs}\n/data in the container:\n${volume}`);
+    });
     expect(procs.map((p) => p.name).sort()).toEqual(["catalog-notifier", "janitor", "poller", "status-writer"]);
     const { stdout } = await compose("exec", "-T", "oam-status", "id", "-u");
     expect(stdout.trim()).toBe("2001");
