@@ -3,8 +3,7 @@
 //
 // Node's own http/https client, on a keep-alive agent, rather than the built-in fetch: one small
 // JSON POST does not need fetch's WHATWG streams, which made the notifier the largest app after a
-// backlog (RSS 116-134 MB against 90-100 for the others) and cost more CPU per post than the two
-// S3 writes around it (README, "Performance").
+// backlog (112-116 MB RSS against 99-103 with this client; README, "Performance").
 import http from "node:http";
 import https from "node:https";
 import { PermanentCatalogError, redact, TransientError, tmsEndpoint, type CatalogPayload } from "../shared";
