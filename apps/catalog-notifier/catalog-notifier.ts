@@ -1,15 +1,22 @@
-// The catalog notifier: one POST per finished mosaic. Per job: claim the job in its record,
-// post (retried with backoff and jitter for as long as the failure is transient), record the
-// outcome. Jobs run in parallel, so a slow or failing one never blocks the others; messages of
-// one job run one after another.
+// The catalog notifier: one POST per finished mosaic. Per job: claim the job in its record, post
+// (retried with backoff and jitter for as long as the failure is transient), record the outcome.
+// Jobs run in parallel, so a slow or failing one never blocks the others; messages of one job run
+// one after another.
 //
-// At most `maxConcurrentPosts` jobs are between their POST and its recorded outcome at once: a
-// notifier killed there posts those jobs again when it comes back, and with every job of a backlog
-// posting at once the outcome writes queued behind each other, up to ~1 s after the catalog's 2xx
-// (a CI run re-posted 129 jobs over 5 kills). A job waits for its next try without a slot, so jobs
-// backing off during a catalog outage never hold up the others.
+// Once to the catalog: a claim left in "posting" by a notifier that died (ours before a restart, or
+// another suite's gone stale) means the post's outcome is unknown. The catalog is asked
+// (GET /tms?uri=) and the job recorded "posted" without posting when it has the uri.
+//
+// At most `maxConcurrentPosts` jobs are between their POST and its recorded outcome at once, which
+// bounds what a kill can leave unknown. A job waits for its next try without a slot, so jobs backing
+// off during a catalog outage never hold up the others.
+//
+// A refused token (401, 403) is not the job's fault: it is retried until the token works (token-alarm.ts).
+// A job whose post keeps failing while the catalog accepts others is set aside in quarantine once
+// out of its bound (message-bound.ts), and acked.
 import {
   buildCatalogPayload,
+  CatalogAuthError,
   errorMessage,
   isPreconditionFailure,
   KeyedQueue,
@@ -19,9 +26,13 @@ import {
   type Envelope,
   type Logger,
 } from "../shared";
-import type { CatalogClient } from "./catalog-client";
+import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/message-bound";
+import type { Quarantine } from "../shared/quarantine";
+import { conditionsDecide } from "../shared/store-probe";
+import type { CatalogClient, CatalogResult, Lookup } from "./catalog-client";
 import type { CatalogRecord, CatalogRecords, StoredRecord } from "./catalog-records";
 import { Slots } from "./slots";
+import { TokenAlarm } from "./token-alarm";
 
 export const DEFAULT_MAX_CONCURRENT_POSTS = 8;
 
@@ -37,6 +48,9 @@ export interface NotifierOptions {
   claimLeaseMs: number;
   /** Jobs between their POST and its recorded outcome at once (OAM_CATALOG_CONCURRENCY). */
   maxConcurrentPosts?: number;
+  /** Where a job out of its bound goes; without it a failing post is retried for as long as it takes. */
+  quarantine?: Quarantine;
+  bound?: MessageBoundOptions;
 }
 
 /** Another suite holds a fresh claim on the job: wait and look again. */
@@ -46,10 +60,21 @@ class ClaimHeld extends Error {
   }
 }
 
+type Base = Omit<CatalogRecord, "state" | "at">;
+
+/** Our claim on a job, and whether an earlier post's outcome is unknown (a claim left by a dead notifier). */
+interface Claim {
+  stored: StoredRecord & { record: CatalogRecord };
+  outcomeUnknown: boolean;
+}
+
 export class CatalogNotifier {
-  readonly stats = { posted: 0, mocked: 0, skipped: 0, retries: 0, rejected: 0, claimConflicts: 0 };
+  readonly stats = { posted: 0, mocked: 0, skipped: 0, retries: 0, rejected: 0, claimConflicts: 0, foundInCatalog: 0, quarantined: 0 };
+  readonly tokenAlarm: TokenAlarm;
   private readonly perJob = new KeyedQueue();
   private readonly slots: Slots;
+  private readonly catalogHealth = new DependencyHealth();
+  private readonly s3Health = new DependencyHealth();
 
   constructor(
     private readonly client: CatalogClient,
@@ -58,6 +83,7 @@ export class CatalogNotifier {
     private readonly opts: NotifierOptions,
   ) {
     this.slots = new Slots(opts.maxConcurrentPosts ?? DEFAULT_MAX_CONCURRENT_POSTS);
+    this.tokenAlarm = new TokenAlarm(logger);
   }
 
   /** Jobs between their POST and its recorded outcome now. */
@@ -66,52 +92,93 @@ export class CatalogNotifier {
   }
 
   handle = (envelope: Envelope, signal: AbortSignal): Promise<void> =>
-    this.perJob.run(envelope.body.jobId, () =>
-      retryForever(() => this.notify(envelope, signal), {
-        startingDelayMs: 200,
-        maxDelayMs: this.opts.s3MaxBackoffMs ?? 10_000,
-        keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError),
-        onFailedAttempt: (err, attempt) => {
-          if (err instanceof ClaimHeld) this.logger.info("waiting for another suite's claim", { event: "catalog.claim_held", jobId: envelope.body.jobId, owner: err.owner, attempt });
-          else this.logger.warn("catalog notification step failed, retrying", { event: "catalog.step_failed", jobId: envelope.body.jobId, attempt, error: errorMessage(err) });
-        },
-      }),
-    );
+    this.perJob.run(envelope.body.jobId, async () => {
+      const { quarantine, bound } = this.opts;
+      const budget = quarantine && bound ? new FailureBudget(envelope.sentTimestamp, bound) : undefined;
+      try {
+        await retryForever(() => this.notify(envelope, budget, signal), {
+          startingDelayMs: 200,
+          maxDelayMs: this.opts.s3MaxBackoffMs ?? 10_000,
+          keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError) && !budget?.exhausted(),
+          onFailedAttempt: (err, attempt) => {
+            if (err instanceof ClaimHeld) {
+              this.logger.info("waiting for another suite's claim", { event: "catalog.claim_held", jobId: envelope.body.jobId, owner: err.owner, attempt });
+              return;
+            }
+            if (budget?.exhausted()) return; // the catalog step gave up; set aside below
+            budget?.failed(this.s3Health, errorMessage(err));
+            this.logger.warn("catalog notification step failed, retrying", { event: "catalog.step_failed", jobId: envelope.body.jobId, attempt, error: errorMessage(err) });
+          },
+        });
+      } catch (err) {
+        if (signal.aborted || !budget?.exhausted()) throw err;
+        await this.setAside(envelope, budget, quarantine!);
+      }
+    });
 
-  private async notify(envelope: Envelope, signal: AbortSignal): Promise<void> {
+  private async notify(envelope: Envelope, budget: FailureBudget | undefined, signal: AbortSignal): Promise<void> {
     const payload = buildCatalogPayload(envelope.body);
-    const base = { jobId: envelope.body.jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
+    const base: Base = { jobId: envelope.body.jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
     const claim = await this.claim(envelope, base, signal);
-    if (claim) await this.post(envelope, payload, base, claim, signal);
+    this.s3Health.succeeded();
+    if (!claim) return;
+    if (this.opts.mock) {
+      this.logger.info("MOCK_OAM_API: would POST to the catalog", { event: "catalog.mock", jobId: base.jobId, endpoint: this.client.endpoint, payload });
+      await this.save({ ...base, state: "mocked", at: new Date().toISOString() }, signal);
+      this.stats.mocked++;
+      return;
+    }
+    if (claim.outcomeUnknown && (await this.catalogHas(payload.uri, base.jobId, budget, signal))) {
+      this.stats.foundInCatalog++;
+      this.logger.info("the catalog already has this job's tiles from an earlier post; recorded, not posted again", { event: "catalog.found", jobId: base.jobId, uri: payload.uri });
+      await this.save({ ...base, state: "posted", at: new Date().toISOString() }, signal);
+      return;
+    }
+    const { answer, release } = await this.postUntilAnswered(base.jobId, payload, claim.stored.record, budget, signal);
+    try {
+      await this.recordAnswer(base, answer, signal);
+    } finally {
+      release();
+    }
   }
 
   /** Claims the job for this suite ("posting"); undefined when it was sent already. */
-  private async claim(envelope: Envelope, base: Omit<CatalogRecord, "state" | "at">, signal: AbortSignal): Promise<StoredRecord | undefined> {
+  private async claim(envelope: Envelope, base: Base, signal: AbortSignal): Promise<Claim | undefined> {
     const { jobId } = base;
     const claim = (): CatalogRecord => ({ ...base, state: "posting", at: new Date().toISOString() });
-    // Most finished jobs arrive once and have no record yet: claim with If-None-Match: * straight
-    // away, and read the record only when one exists (a redelivery, or another suite).
-    try {
-      return await this.records.put(claim(), null, signal);
-    } catch (err) {
-      if (!isPreconditionFailure(err)) throw err;
+    // Most finished jobs arrive once and have no record yet. Where the store honours conditional
+    // writes, claim with If-None-Match: * straight away and read the record only when one exists
+    // (a redelivery, or another suite); anywhere else, read first.
+    if (conditionsDecide(this.records.capability)) {
+      try {
+        return { stored: await this.records.put(claim(), null, signal), outcomeUnknown: false } as Claim;
+      } catch (err) {
+        if (!isPreconditionFailure(err)) throw err;
+      }
     }
     const found = await this.records.get(jobId, signal);
     const rec = found?.record;
-    if (rec && rec.uri === base.uri && rec.state !== "posting") {
+    let outcomeUnknown = false;
+    if (found && !rec) {
+      // A record write was cut off: what it said is lost, so whether the job was posted is unknown.
+      this.logger.warn("the job's catalog record is unreadable; asking the catalog before posting", { event: "catalog.record_unreadable", jobId, recordKey: this.records.key(jobId) });
+      outcomeUnknown = true;
+    } else if (rec && rec.uri === base.uri && rec.state !== "posting") {
       this.stats.skipped++;
       this.logger.info("already sent to the catalog", { event: "catalog.skipped", jobId, state: rec.state, messageId: envelope.messageId });
       return undefined;
-    }
-    if (rec && rec.uri === base.uri && rec.state === "posting" && rec.owner !== this.opts.owner) {
+    } else if (rec && rec.uri === base.uri && rec.state === "posting") {
+      // Our own claim is a predecessor's that died mid-post (this process runs one message of a job
+      // at a time); another suite's is waited for until it is stale.
       const age = Date.now() - Date.parse(rec.at);
-      if (age < this.opts.claimLeaseMs) throw new ClaimHeld(rec.owner);
-      this.logger.warn("taking over a stale claim", { event: "catalog.claim_taken_over", jobId, owner: rec.owner, ageMs: age });
+      if (rec.owner !== this.opts.owner) {
+        if (age < this.opts.claimLeaseMs) throw new ClaimHeld(rec.owner);
+        this.logger.warn("taking over a stale claim", { event: "catalog.claim_taken_over", jobId, owner: rec.owner, ageMs: age });
+      }
+      outcomeUnknown = true;
     }
-    // A claim of our own is a predecessor's that died mid-post (this process runs one message of a
-    // job at a time): take it over and post again; the catalog upserts by uri.
     try {
-      return await this.records.put(claim(), found, signal);
+      return { stored: await this.records.put(claim(), found, signal), outcomeUnknown } as Claim;
     } catch (err) {
       if (!isPreconditionFailure(err)) throw err;
       this.stats.claimConflicts++;
@@ -119,68 +186,102 @@ export class CatalogNotifier {
     }
   }
 
-  private async post(envelope: Envelope, payload: CatalogPayload, base: Omit<CatalogRecord, "state" | "at">, claim: StoredRecord, signal: AbortSignal): Promise<void> {
-    const { jobId } = envelope.body;
-    if (this.opts.mock) {
-      this.logger.info("MOCK_OAM_API: would POST to the catalog", { event: "catalog.mock", jobId, endpoint: this.client.endpoint, payload });
-      await this.save({ ...base, state: "mocked", at: new Date().toISOString() }, signal);
-      this.stats.mocked++;
+  /** Asks the catalog whether it has the uri; a catalog that cannot say gets the post. */
+  private async catalogHas(uri: string, jobId: string, budget: FailureBudget | undefined, signal: AbortSignal): Promise<boolean> {
+    const answer: Lookup = await retryForever(() => this.client.lookup(uri, signal), this.catalogRetry(jobId, budget, signal, "catalog.lookup_retry"));
+    this.catalogHealth.succeeded();
+    this.tokenAlarm.accepted();
+    if ("unknown" in answer) {
+      this.logger.info("the catalog cannot say whether it has the job; posting", { event: "catalog.lookup_unanswered", jobId, why: answer.unknown });
+      return false;
+    }
+    return answer.found;
+  }
+
+  /**
+   * Posts until the catalog answers for good: 2xx or a rejection. Resolves holding a slot, which the
+   * caller releases once the outcome is recorded; a failed try releases its slot before backing off.
+   */
+  private async postUntilAnswered(
+    jobId: string,
+    payload: CatalogPayload,
+    claim: CatalogRecord,
+    budget: FailureBudget | undefined,
+    signal: AbortSignal,
+  ): Promise<{ answer: CatalogResult | PermanentCatalogError; release: () => void }> {
+    let tries = 0;
+    let claimedAt = Date.parse(claim.at);
+    return retryForever(async () => {
+      const release = await this.slots.take(signal);
+      try {
+        // Before a retry, or a first post that waited long for its slot, refresh our claim so
+        // another suite does not take it over meanwhile. Done in line, not in the background:
+        // a late refresh landing after the "posted" record would turn it back into our own
+        // claim, and the job would be posted again.
+        if (tries++ > 0 || Date.now() - claimedAt > this.opts.claimLeaseMs / 4) {
+          const at = new Date();
+          await this.records.put({ ...claim, at: at.toISOString() }, "any", signal).catch(() => undefined);
+          claimedAt = at.getTime();
+        }
+        const answer = await this.client.post(jobId, payload, signal).catch((err: unknown) => {
+          if (err instanceof PermanentCatalogError) return err;
+          throw err;
+        });
+        this.catalogHealth.succeeded();
+        this.tokenAlarm.accepted();
+        return { answer, release };
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }, this.catalogRetry(jobId, budget, signal, "catalog.retry"));
+  }
+
+  /** Retrying a catalog request: a refused token rings the alarm; anything else counts against the job's bound. */
+  private catalogRetry(jobId: string, budget: FailureBudget | undefined, signal: AbortSignal, event: string) {
+    return {
+      startingDelayMs: this.opts.startingDelayMs ?? 500,
+      maxDelayMs: this.opts.maxBackoffMs,
+      keepTrying: () => !signal.aborted && !budget?.exhausted(),
+      onFailedAttempt: (err: unknown, attempt: number) => {
+        this.stats.retries++;
+        if (err instanceof CatalogAuthError) return this.tokenAlarm.refused(err, jobId);
+        budget?.failed(this.catalogHealth, errorMessage(err));
+        this.logger.warn("catalog request failed, retrying", { event, jobId, attempt, error: errorMessage(err) });
+      },
+    };
+  }
+
+  private async recordAnswer(base: Base, answer: CatalogResult | PermanentCatalogError, signal: AbortSignal): Promise<void> {
+    const at = new Date().toISOString();
+    if (!(answer instanceof PermanentCatalogError)) {
+      this.logger.info("posted to the catalog", { event: "catalog.posted", jobId: base.jobId, uri: base.uri, httpStatus: answer.status });
+      this.stats.posted++;
+      await this.save({ ...base, state: "posted", at, httpStatus: answer.status }, signal);
       return;
     }
-    // Held from the POST until its outcome is recorded; released while backing off.
-    let release: (() => void) | undefined;
-    try {
-      let attempts = 0;
-      let claimedAt = Date.parse(claim.record.at);
-      const attempt = async () => {
-        release = await this.slots.take(signal);
-        try {
-          // Before a retry, or a first post that waited long for its slot, refresh our claim so
-          // another suite does not take it over meanwhile. Done in line, not in the background:
-          // a late refresh landing after the "posted" record would turn it back into our own
-          // claim, and the job would be posted again.
-          if (attempts++ > 0 || Date.now() - claimedAt > this.opts.claimLeaseMs / 4) {
-            const at = new Date();
-            await this.records.put({ ...claim.record, at: at.toISOString() }, "any", signal).catch(() => undefined);
-            claimedAt = at.getTime();
-          }
-          return await this.client.post(jobId, payload, signal);
-        } catch (err) {
-          // A rejection keeps its slot until it is recorded; a transient failure waits without.
-          if (!(err instanceof PermanentCatalogError)) {
-            release();
-            release = undefined;
-          }
-          throw err;
-        }
-      };
-      const res = await retryForever(attempt, {
-        startingDelayMs: this.opts.startingDelayMs ?? 500,
-        maxDelayMs: this.opts.maxBackoffMs,
-        keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError),
-        onFailedAttempt: (err, attempt) => {
-          if (err instanceof PermanentCatalogError) return;
-          this.stats.retries++;
-          this.logger.warn("catalog post failed, retrying", { event: "catalog.retry", jobId, attempt, error: errorMessage(err) });
-        },
-      });
-      this.logger.info("posted to the catalog", { event: "catalog.posted", jobId, uri: payload.uri, httpStatus: res.status });
-      this.stats.posted++;
-      await this.save({ ...base, state: "posted", at: new Date().toISOString(), httpStatus: res.status }, signal);
-    } catch (err) {
-      if (!(err instanceof PermanentCatalogError)) throw err;
-      this.stats.rejected++;
-      this.logger.error("catalog rejected the notification; not retried", {
-        event: "catalog.rejected",
-        jobId,
-        httpStatus: err.status,
-        response: err.responseBody,
-        recordKey: this.records.key(jobId),
-      });
-      await this.save({ ...base, state: "rejected", at: new Date().toISOString(), httpStatus: err.status, response: err.responseBody }, signal);
-    } finally {
-      release?.();
-    }
+    this.stats.rejected++;
+    this.logger.error("catalog rejected the notification; not retried", {
+      event: "catalog.rejected",
+      jobId: base.jobId,
+      httpStatus: answer.status,
+      response: answer.responseBody,
+      recordKey: this.records.key(base.jobId),
+    });
+    await this.save({ ...base, state: "rejected", at, httpStatus: answer.status, response: answer.responseBody }, signal);
+  }
+
+  private async setAside(envelope: Envelope, budget: FailureBudget, quarantine: Quarantine): Promise<void> {
+    const reason = `catalog-notifier gave up on job ${envelope.body.jobId}: ${budget.describe()}`;
+    const quarantineKey = await quarantine.keepEnvelope(envelope, "catalog-notifier", reason);
+    this.stats.quarantined++;
+    this.logger.error("message set aside in quarantine: its notification kept failing while others succeeded", {
+      event: "message.quarantined",
+      messageId: envelope.messageId,
+      jobId: envelope.body.jobId,
+      reason,
+      quarantineKey,
+    });
   }
 
   /** Records an outcome, retrying here: failing back to notify() would post the job again. */

@@ -2,9 +2,11 @@
 // <prefix>/catalog/<jobId>.json, checked before posting so a job is posted once under redelivery,
 // restarts and two suites. A notifier first claims the job ("posting", written with
 // If-None-Match/If-Match so only one claim wins), posts, then records the outcome; a rejected
-// notification is recorded there too, for an operator.
+// notification is recorded there too, for an operator. On a store that ignores conditional writes
+// the conditions are left out and the notifier reads the record before claiming (store-probe.ts).
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { catalogRecordKey, errorMessage, isNotFound } from "../shared";
+import { catalogRecordKey, isNotFound } from "../shared";
+import { sendConditions, type StoreModeSource } from "../shared/store-probe";
 
 export interface CatalogRecord {
   jobId: string;
@@ -19,7 +21,8 @@ export interface CatalogRecord {
 }
 
 export interface StoredRecord {
-  record: CatalogRecord;
+  /** Undefined when the stored object is not a record (a write cut off on a store that keeps torn bodies). */
+  record?: CatalogRecord;
   etag?: string;
 }
 
@@ -31,6 +34,8 @@ export class CatalogRecords {
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly prefix: string,
+    /** What the store does with conditional writes. */
+    readonly capability: StoreModeSource,
   ) {}
 
   key(jobId: string): string {
@@ -43,8 +48,8 @@ export class CatalogRecords {
       const text = await res.Body!.transformToString();
       try {
         return { record: JSON.parse(text) as CatalogRecord, etag: res.ETag };
-      } catch (err) {
-        throw new Error(`catalog record s3://${this.bucket}/${this.key(jobId)} is not valid JSON (${errorMessage(err)})`);
+      } catch {
+        return { etag: res.ETag };
       }
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -54,7 +59,8 @@ export class CatalogRecords {
 
   /** Writes a record if the stored one is still `expected`; S3 answers 412 otherwise. */
   async put(record: CatalogRecord, expected: Expected, signal?: AbortSignal): Promise<StoredRecord> {
-    const condition = expected === "any" ? {} : expected === null ? { IfNoneMatch: "*" } : expected.etag ? { IfMatch: expected.etag } : {};
+    const condition =
+      expected === "any" || !sendConditions(this.capability) ? {} : expected === null ? { IfNoneMatch: "*" } : expected.etag ? { IfMatch: expected.etag } : {};
     const res = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,

@@ -2,14 +2,20 @@
 import { BusClient, BusConsumer, runApp, TOPIC_MOSAIC_FINISHED } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
+import { Quarantine } from "../shared/quarantine";
+import { PROBE_WAIT_MS, StoreCapability } from "../shared/store-probe";
 import { CatalogClient } from "./catalog-client";
 import { CatalogNotifier } from "./catalog-notifier";
 import { CatalogRecords } from "./catalog-records";
 
 runApp("catalog-notifier", async (config, logger) => {
+  const s3 = createS3Client(config);
+  const { bucket, prefix } = config.status;
+  const store = new StoreCapability(s3, bucket, prefix, "catalog-notifier", logger);
+  await store.start(PROBE_WAIT_MS, config.s3MaxBackoffMs);
   const notifier = new CatalogNotifier(
     new CatalogClient(config.catalog.url, config.catalog.token, config.catalog.timeoutMs),
-    new CatalogRecords(createS3Client(config), config.status.bucket, config.status.prefix),
+    new CatalogRecords(s3, bucket, prefix, store),
     logger,
     {
       mock: config.catalog.mock,
@@ -18,6 +24,8 @@ runApp("catalog-notifier", async (config, logger) => {
       owner: config.suiteId,
       claimLeaseMs: config.catalog.claimLeaseMs,
       maxConcurrentPosts: config.catalog.maxConcurrentPosts,
+      quarantine: new Quarantine(s3, bucket, prefix),
+      bound: config.messageBound,
     },
   );
   const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]), notifier.handle, logger, config.stopTimeoutMs);
@@ -29,9 +37,20 @@ runApp("catalog-notifier", async (config, logger) => {
     "catalog retries": () => notifier.stats.retries,
     "catalog failures": () => notifier.stats.rejected,
     "already posted": () => notifier.stats.skipped,
+    "found in catalog": () => notifier.stats.foundInCatalog,
     "claim conflicts": () => notifier.stats.claimConflicts,
     "posts in progress": () => notifier.postsInProgress,
+    "catalog auth failures": () => notifier.tokenAlarm.failures,
+    "catalog token refused": () => (notifier.tokenAlarm.failing ? 1 : 0),
+    quarantined: () => notifier.stats.quarantined,
+    "store conditional writes": () => store.metric,
   });
   logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
-  return consumer;
+  return {
+    describe: () => store.describe(),
+    async stop() {
+      store.stop();
+      await consumer.stop();
+    },
+  };
 });

@@ -18,6 +18,10 @@ export interface AppHealth {
 export interface HealthReport {
   healthy: boolean;
   problems: string[];
+  /** What an operator should know that does not stop the suite working. */
+  warnings: string[];
+  /** What the consumers learned of the store at start (see store-probe.ts). */
+  store: { conditionalWrites: "honoured" | "ignored" | "unknown" };
   apps: AppHealth[];
 }
 
@@ -37,7 +41,7 @@ function list(): Promise<pm2.ProcessDescription[]> {
 export async function checkHealth(pm2Home: string, maxPollAgeSeconds: number): Promise<HealthReport> {
   // pm2.connect would start a daemon when none runs: look for its socket first.
   if (!existsSync(path.join(pm2Home, "rpc.sock"))) {
-    return { healthy: false, problems: [`pm2 is not running (no daemon in ${pm2Home})`], apps: [] };
+    return { healthy: false, problems: [`pm2 is not running (no daemon in ${pm2Home})`], warnings: [], store: { conditionalWrites: "unknown" }, apps: [] };
   }
   const procs = await list();
   const apps: AppHealth[] = procs.map((p) => {
@@ -62,7 +66,17 @@ export async function checkHealth(pm2Home: string, maxPollAgeSeconds: number): P
   if (poller?.status === "online" && poller.uptimeSeconds > maxPollAgeSeconds && (pollAge < 0 || pollAge > maxPollAgeSeconds)) {
     problems.push(`the poller has not completed a poll for ${pollAge < 0 ? `its ${poller.uptimeSeconds} s of uptime` : `${pollAge} s`}`);
   }
-  return { healthy: problems.length === 0, problems, apps };
+  const notifier = apps.find((a) => a.name === "catalog-notifier");
+  if (Number(notifier?.metrics["catalog token refused"]) === 1) {
+    problems.push("the catalog refuses the API token (HTTP 401/403): finished jobs wait until it works (catalog-notifier log, event catalog.token_refused)");
+  }
+  const warnings: string[] = [];
+  const probed = ["status-writer", "catalog-notifier"].map((n) => Number(apps.find((a) => a.name === n)?.metrics["store conditional writes"]));
+  const conditionalWrites = probed.includes(0) ? "ignored" : probed.every((v) => v === 1) ? "honoured" : "unknown";
+  if (conditionalWrites === "ignored") {
+    warnings.push("the S3 store ignores conditional writes (If-None-Match/If-Match): this suite reads before writing and stays correct, but two suites must not share its bucket and prefix");
+  }
+  return { healthy: problems.length === 0, problems, warnings, store: { conditionalWrites }, apps };
 }
 
 export function formatHealth(r: HealthReport): string {
@@ -73,5 +87,10 @@ export function formatHealth(r: HealthReport): string {
       .join(", ");
     return `${a.name.padEnd(18)} ${a.status.padEnd(9)} restarts=${String(a.restarts).padEnd(4)} up=${String(a.uptimeSeconds).padEnd(7)}s mem=${a.memoryMb} MB  ${m}`;
   });
-  return [...rows, r.healthy ? "healthy" : `UNHEALTHY: ${r.problems.join("; ")}`].join("\n");
+  return [
+    ...rows,
+    `store: conditional writes ${r.store.conditionalWrites}`,
+    ...r.warnings.map((w) => `warning: ${w}`),
+    r.healthy ? "healthy" : `UNHEALTHY: ${r.problems.join("; ")}`,
+  ].join("\n");
 }

@@ -1,8 +1,10 @@
 // `oam-status replay`: sends quarantined messages (after an operator fixed their `body` in the
 // quarantine record) back to the queue, then deletes their records. A message still invalid is
-// quarantined again by the poller, with its new reason.
+// quarantined again by the poller, with its new reason. A message is sent with its original
+// SentTimestamp as an attribute, so it keeps its place in its job's order.
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { ORIGINAL_SENT_TIMESTAMP, type QuarantineRecord } from "../shared/quarantine";
 
 export interface ReplayOptions {
   s3: S3Client;
@@ -24,7 +26,7 @@ export async function replay(o: ReplayOptions): Promise<{ replayed: number; skip
   for (const key of keys) {
     if (!key.startsWith(`${o.prefix}/quarantine/`)) throw new Error(`${key} is not under ${o.prefix}/quarantine/`);
     const res = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }));
-    const record = JSON.parse(await res.Body!.transformToString()) as { body?: unknown; reason?: string; messageId?: string };
+    const record = JSON.parse(await res.Body!.transformToString()) as Partial<QuarantineRecord>;
     if (typeof record.body !== "string" || !record.body.trim()) {
       o.log(`skip ${key}: no body to send`);
       skipped++;
@@ -35,7 +37,14 @@ export async function replay(o: ReplayOptions): Promise<{ replayed: number; skip
       replayed++;
       continue;
     }
-    await o.sqs.send(new SendMessageCommand({ QueueUrl: o.queueUrl, MessageBody: record.body }));
+    const sent = Number(record.sentTimestamp);
+    await o.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: o.queueUrl,
+        MessageBody: record.body,
+        ...(sent > 0 ? { MessageAttributes: { [ORIGINAL_SENT_TIMESTAMP]: { DataType: "Number", StringValue: String(sent) } } } : {}),
+      }),
+    );
     await o.s3.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: key }));
     o.log(`replayed ${key} (was: ${record.reason})`);
     replayed++;

@@ -4,7 +4,7 @@ import { createS3Client } from "../shared/s3-client";
 import { createSqsClient } from "../shared/sqs-client";
 import { ageSeconds, exposeMetrics } from "../shared/metrics";
 import { Poller } from "./poller";
-import { Quarantine } from "./quarantine";
+import { Quarantine } from "../shared/quarantine";
 
 runApp("poller", async (config, logger) => {
   const bus = new BusServer(config.bus);

@@ -15,7 +15,7 @@ import {
   type Logger,
 } from "../shared";
 import { InFlightTable, type InFlightEntry } from "./in-flight";
-import { Quarantine } from "./quarantine";
+import { ORIGINAL_SENT_TIMESTAMP, type Quarantine } from "../shared/quarantine";
 import { BatchDeleter, changeVisibility } from "./sqs-batches";
 
 const TICK_MS = 1000;
@@ -131,6 +131,7 @@ export class Poller {
           // know this one, and without SentTimestamp the ordering of a job's documents is lost.
           // (The SDK types it with queue attribute names, so ask for "All".)
           AttributeNames: ["All"],
+          MessageAttributeNames: [ORIGINAL_SENT_TIMESTAMP],
         }),
         { abortSignal: this.abort.signal },
       );
@@ -186,7 +187,8 @@ export class Poller {
       this.deleter.enqueue(messageId, m.ReceiptHandle ?? "");
       return;
     }
-    const sentTimestamp = Number(m.Attributes?.SentTimestamp);
+    // A replayed message keeps its original place in its job's order.
+    const sentTimestamp = Number(m.MessageAttributes?.[ORIGINAL_SENT_TIMESTAMP]?.StringValue) || Number(m.Attributes?.SentTimestamp);
     if (!sentTimestamp && !this.warnedNoSentTimestamp) {
       this.warnedNoSentTimestamp = true;
       this.deps.logger.warn("SQS returned no SentTimestamp: ordering falls back to receive time", { event: "sqs.no_sent_timestamp", messageId });

@@ -14,3 +14,9 @@ export function isNotFound(err: unknown): boolean {
   const { name, status } = describe(err);
   return name === "NotFound" || name === "NoSuchKey" || status === 404;
 }
+
+/** The store does not implement what the request asked for (a conditional header, say). */
+export function isNotImplemented(err: unknown): boolean {
+  const { name, status } = describe(err);
+  return name === "NotImplemented" || status === 501;
+}

@@ -97,6 +97,8 @@ const schema = z.object({
   OAM_CATALOG_CLAIM_SECONDS: int(1, 86400, 120),
   OAM_CATALOG_CONCURRENCY: int(1, 100, 8),
   OAM_S3_MAX_BACKOFF_SECONDS: int(1, 600, 10),
+  OAM_MESSAGE_MAX_ATTEMPTS: int(1, 100000, 20),
+  OAM_MESSAGE_MAX_AGE_SECONDS: int(0, 30 * 86400, 3600),
   OAM_SUITE_ID: z.string().trim().max(200).optional(),
 
   DAYS_RETENTION: z
@@ -166,6 +168,8 @@ export interface Config {
   catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number; maxConcurrentPosts: number };
   /** Longest wait between retries of S3 writes. */
   s3MaxBackoffMs: number;
+  /** When a valid message whose work keeps failing for it alone is set aside (message-bound.ts). */
+  messageBound: { maxAttempts: number; maxAgeMs: number };
   /** This copy of the suite, in catalog claims: OAM_SUITE_ID or `<hostname>:<run dir>`. */
   suiteId: string;
   janitor: { schedule: string; retentionDays: number; runOnStart: boolean; pageSize: number };
@@ -271,6 +275,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       maxConcurrentPosts: e.OAM_CATALOG_CONCURRENCY,
     },
     s3MaxBackoffMs: e.OAM_S3_MAX_BACKOFF_SECONDS * 1000,
+    messageBound: { maxAttempts: e.OAM_MESSAGE_MAX_ATTEMPTS, maxAgeMs: e.OAM_MESSAGE_MAX_AGE_SECONDS * 1000 },
     suiteId: e.OAM_SUITE_ID || `${hostname()}:${runDir}`,
     janitor: {
       schedule: e.OAM_JANITOR_SCHEDULE,

@@ -34,6 +34,20 @@ export class PermanentCatalogError extends Error {
   }
 }
 
+/**
+ * The catalog refused our token (401, 403): the suite's problem, not the job's. Nothing is recorded
+ * against the job; it is retried with backoff until the token works again.
+ */
+export class CatalogAuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly responseBody: string,
+  ) {
+    super(`catalog refused the token (HTTP ${status})`);
+    this.name = "CatalogAuthError";
+  }
+}
+
 /** A transient failure worth retrying (network error, timeout, 5xx, 429, 408). */
 export class TransientError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -33,3 +33,8 @@ export function quarantineKey(prefix: string, messageId: string, at: Date): stri
 export function catalogRecordKey(prefix: string, jobId: string): string {
   return `${prefix}/catalog/${segment(jobId, "jobId")}.json`;
 }
+
+/** `<prefix>/probe/<name>.json`: a short-lived object the apps write at start to learn what the store honours. */
+export function probeKey(prefix: string, name: string): string {
+  return `${prefix}/probe/${segment(name, "probe name")}.json`;
+}

@@ -15,6 +15,8 @@ const LOGGER_END_TIMEOUT_MS = 500;
 
 export interface Running {
   stop(): Promise<void>;
+  /** Facts for the app.started line (what the app learned while starting). */
+  describe?(): Record<string, unknown>;
 }
 
 export function runApp(app: AppName, start: (config: Config, logger: Logger) => Promise<Running>): void {
@@ -71,7 +73,7 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
   start(config, logger)
     .then((r) => {
       running = r;
-      logger.info("started", { event: "app.started" });
+      logger.info("started", { event: "app.started", ...r.describe?.() });
       // pm2 (wait_ready in ecosystem.config.js) counts the app as up, and answers `pm2 start` or
       // `pm2 restart`, only now: a restart issued while an app is still loading would otherwise
       // meet Node's default SIGINT handling, and the app would die without a graceful stop.

@@ -2,6 +2,7 @@
 // metadata, so the writer can tell whether an incoming message is newer without reading the body.
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { formatRank, isNotFound, parseRank, type Rank, type StatusDocument } from "../shared";
+import { sendConditions, type StoreModeSource } from "../shared/store-probe";
 
 export const RANK_METADATA = "oam-rank";
 
@@ -15,6 +16,8 @@ export class DocumentStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** What the store does with conditional writes (see store-probe.ts). */
+    readonly capability: StoreModeSource,
   ) {}
 
   async head(key: string, signal?: AbortSignal): Promise<StoredVersion | null> {
@@ -30,6 +33,7 @@ export class DocumentStore {
   /**
    * Writes the document only if the stored version is still `expected` (If-Match on its ETag, or
    * If-None-Match: * when there was none). S3 answers 412 when another writer got there first.
+   * On a store known to ignore the conditions they are left out (some refuse them outright).
    */
   async put(key: string, doc: StatusDocument, rank: Rank, expected: StoredVersion | null, signal?: AbortSignal): Promise<StoredVersion> {
     const res = await this.s3.send(
@@ -40,7 +44,7 @@ export class DocumentStore {
         ContentType: "application/json",
         CacheControl: "no-cache",
         Metadata: { [RANK_METADATA]: formatRank(rank) },
-        ...(expected ? (expected.etag ? { IfMatch: expected.etag } : {}) : { IfNoneMatch: "*" }),
+        ...(sendConditions(this.capability) ? (expected ? (expected.etag ? { IfMatch: expected.etag } : {}) : { IfNoneMatch: "*" }) : {}),
       }),
       { abortSignal: signal },
     );

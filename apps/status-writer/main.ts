@@ -2,11 +2,21 @@
 import { BusClient, BusConsumer, runApp, TOPIC_ALL } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
+import { Quarantine } from "../shared/quarantine";
+import { PROBE_WAIT_MS, StoreCapability } from "../shared/store-probe";
 import { DocumentStore } from "./document-store";
 import { StatusWriter } from "./status-writer";
 
 runApp("status-writer", async (config, logger) => {
-  const writer = new StatusWriter(new DocumentStore(createS3Client(config), config.status.bucket), config.status.prefix, logger, config.s3MaxBackoffMs);
+  const s3 = createS3Client(config);
+  const { bucket, prefix } = config.status;
+  const store = new StoreCapability(s3, bucket, prefix, "status-writer", logger);
+  await store.start(PROBE_WAIT_MS, config.s3MaxBackoffMs);
+  const writer = new StatusWriter(new DocumentStore(s3, bucket, store), prefix, logger, {
+    maxBackoffMs: config.s3MaxBackoffMs,
+    quarantine: new Quarantine(s3, bucket, prefix),
+    bound: config.messageBound,
+  });
   const consumer = new BusConsumer(new BusClient(config.bus, "status-writer", [TOPIC_ALL]), writer.handle, logger, config.stopTimeoutMs);
   consumer.start();
   exposeMetrics({
@@ -17,6 +27,14 @@ runApp("status-writer", async (config, logger) => {
     "superseded, not written": () => writer.stats.superseded,
     "conditional-write conflicts": () => writer.stats.conflicts,
     "write retries": () => writer.stats.retries,
+    quarantined: () => writer.stats.quarantined,
+    "store conditional writes": () => store.metric,
   });
-  return consumer;
+  return {
+    describe: () => store.describe(),
+    async stop() {
+      store.stop();
+      await consumer.stop();
+    },
+  };
 });

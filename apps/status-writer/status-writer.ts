@@ -2,6 +2,13 @@
 // document with an older message. Messages of one job are written one after another; different jobs
 // in parallel. A conditional write that loses to another writer re-reads and decides again.
 //
+// On a store that ignores conditional writes (store-probe.ts) the writer reads the stored rank
+// before any write whose stored version it does not know; since it runs a job's messages one after
+// another and remembers what it wrote, that keeps one suite from ever regressing a document.
+//
+// A message whose write keeps failing while other writes succeed (a key the credentials may not
+// write) is set aside in quarantine once out of its bound (message-bound.ts), and acked.
+//
 // Coalescing: when a newer message of the same job is already waiting behind an older one (a burst,
 // or a backlog after an outage), the older one is not written at all; it is done, and acked, once
 // the newer one's document is durable. One PUT instead of several, and no window in which the older
@@ -20,6 +27,9 @@ import {
   type Logger,
   type Rank,
 } from "../shared";
+import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/message-bound";
+import type { Quarantine } from "../shared/quarantine";
+import { conditionsDecide } from "../shared/store-probe";
 import type { DocumentStore, StoredVersion } from "./document-store";
 
 const MAX_CONFLICTS = 10;
@@ -32,8 +42,17 @@ interface Newest {
   settled: Promise<unknown>;
 }
 
+export interface StatusWriterOptions {
+  /** Longest wait between retries of a failed write. */
+  maxBackoffMs: number;
+  /** Where a message out of its bound goes; without it a failing write is retried for as long as it takes. */
+  quarantine?: Quarantine;
+  bound?: MessageBoundOptions;
+}
+
 export class StatusWriter {
-  readonly stats = { written: 0, stale: 0, superseded: 0, conflicts: 0, retries: 0, lastWriteMs: 0 };
+  readonly stats = { written: 0, stale: 0, superseded: 0, conflicts: 0, retries: 0, quarantined: 0, lastWriteMs: 0 };
+  private readonly s3Health = new DependencyHealth();
   private readonly newest = new Map<string, Newest>();
   /** Last version we know of per job key: spares reading it before each write. */
   private readonly known = new LruMap<string, StoredVersion>(20_000);
@@ -43,7 +62,7 @@ export class StatusWriter {
     private readonly store: DocumentStore,
     private readonly prefix: string,
     private readonly logger: Logger,
-    private readonly maxBackoffMs = 30_000,
+    private readonly opts: StatusWriterOptions,
   ) {}
 
   /** Handler for the bus consumer: resolves once the document is durable (or known to be newer). */
@@ -60,7 +79,7 @@ export class StatusWriter {
       const newer = await this.perJob.run(key, async () => {
         const latest = this.newest.get(key);
         if (latest && latest !== mine && compareRank(latest.rank, rank) > 0) return latest;
-        await this.writeWithRetry(key, envelope, signal);
+        await this.writeOrQuarantine(key, envelope, signal);
         return undefined;
       });
       if (newer) {
@@ -78,27 +97,50 @@ export class StatusWriter {
     }
   };
 
-  private writeWithRetry(key: string, envelope: Envelope, signal: AbortSignal): Promise<WriteOutcome> {
-    return retryForever(() => this.write(key, envelope, signal), {
-      maxDelayMs: this.maxBackoffMs,
-      keepTrying: () => !signal.aborted,
-      onFailedAttempt: (err, attempt) => {
-        this.stats.retries++;
-        this.known.delete(key);
-        const level = attempt % 10 === 0 ? "error" : "warn";
-        this.logger.log(level, "status write failed, retrying", { event: "status.write_failed", key, messageId: envelope.messageId, attempt, error: errorMessage(err) });
-      },
-    });
+  private async writeOrQuarantine(key: string, envelope: Envelope, signal: AbortSignal): Promise<void> {
+    const { quarantine, bound } = this.opts;
+    const budget = quarantine && bound ? new FailureBudget(envelope.sentTimestamp, bound) : undefined;
+    try {
+      await retryForever(() => this.write(key, envelope, signal), {
+        maxDelayMs: this.opts.maxBackoffMs,
+        keepTrying: () => !signal.aborted && !budget?.exhausted(),
+        onFailedAttempt: (err, attempt) => {
+          this.stats.retries++;
+          this.known.delete(key);
+          budget?.failed(this.s3Health, errorMessage(err));
+          const level = attempt % 10 === 0 ? "error" : "warn";
+          this.logger.log(level, "status write failed, retrying", { event: "status.write_failed", key, messageId: envelope.messageId, attempt, error: errorMessage(err) });
+        },
+      });
+    } catch (err) {
+      if (!budget?.exhausted() || signal.aborted) throw err;
+      const reason = `status-writer gave up on ${key}: ${budget.describe()}`;
+      const quarantineKey = await quarantine!.keepEnvelope(envelope, "status-writer", reason);
+      this.stats.quarantined++;
+      this.logger.error("message set aside in quarantine: its write kept failing while others succeeded", {
+        event: "message.quarantined",
+        messageId: envelope.messageId,
+        jobId: envelope.body.jobId,
+        key,
+        reason,
+        quarantineKey,
+      });
+    }
   }
 
   async write(key: string, envelope: Envelope, signal?: AbortSignal): Promise<WriteOutcome> {
     const rank = rankOf(envelope.body, envelope.sentTimestamp);
-    // A job this writer has not seen yet is most likely new: write with If-None-Match: * and read
-    // the stored version only if there is one. One request instead of a HEAD and a PUT; it relies
-    // on the store honouring conditional writes, as S3 and local-s3 do.
+    // A job this writer has not seen yet is most likely new: where the store honours conditional
+    // writes, write with If-None-Match: * and read the stored version only if there is one (one
+    // request instead of a HEAD and a PUT). Anywhere else, read first.
     const cached = this.known.get(key);
     let current = cached ?? null;
     let guessed = cached === undefined;
+    if (guessed && !conditionsDecide(this.store.capability)) {
+      current = await this.store.head(key, signal);
+      this.s3Health.succeeded();
+      guessed = false;
+    }
     for (let conflicts = 0; ; conflicts++) {
       if (current?.rank && compareRank(rank, current.rank) <= 0) {
         this.stats.stale++;
@@ -109,6 +151,7 @@ export class StatusWriter {
       try {
         const doc = buildStatusDocument(envelope.body, new Date());
         const stored = await this.store.put(key, doc, rank, current, signal);
+        this.s3Health.succeeded();
         this.known.set(key, stored);
         this.stats.written++;
         this.stats.lastWriteMs = Date.now() - started;
@@ -131,6 +174,7 @@ export class StatusWriter {
         if (!guessed) this.stats.conflicts++;
         this.known.delete(key);
         current = await this.store.head(key, signal);
+        this.s3Health.succeeded();
         guessed = false;
       }
     }

@@ -8,7 +8,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Poller } from "../../apps/poller/poller";
-import { Quarantine } from "../../apps/poller/quarantine";
+import { Quarantine } from "../../apps/shared/quarantine";
 import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, type Envelope } from "../../apps/shared/bus";
 import { loadConfig } from "../../apps/shared/config";
 import { startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";

@@ -44,7 +44,7 @@ describe("catalog-notifier", () => {
 
   beforeAll(async () => {
     [s3, catalog] = await Promise.all([startLocalS3("catalog-records"), startCatalogStandIn()]);
-    records = new CatalogRecords(s3.client, s3.bucket, "statuses");
+    records = new CatalogRecords(s3.client, s3.bucket, "statuses", { mode: "conditional" });
     s3Calls = countRequests(s3.client);
   });
   afterAll(async () => {
@@ -73,7 +73,7 @@ describe("catalog-notifier", () => {
     });
     expect(notif.stats).toMatchObject({ posted: 1, retries: 4 });
     expect(lines.filter((l) => l.event === "catalog.retry")).toHaveLength(4);
-    expect((await records.get("retry-job"))?.record.state).toBe("posted");
+    expect((await records.get("retry-job"))?.record?.state).toBe("posted");
   });
 
   it("retries a refused connection until the catalog is back", async () => {
@@ -139,7 +139,7 @@ describe("catalog-notifier", () => {
     await waitFor(() => lines.some((l) => l.event === "catalog.claim_held"), { what: "the notifier to see the claim" });
     // The other suite finishes its post.
     const held = await records.get("claimed-job");
-    await records.put({ ...held!.record, state: "posted", at: new Date().toISOString() }, held);
+    await records.put({ ...held!.record!, state: "posted", at: new Date().toISOString() }, held);
     await done;
     expect(catalog.requests).toHaveLength(0);
     expect(notif.stats.skipped).toBe(1);
@@ -187,7 +187,7 @@ describe("catalog-notifier", () => {
         return stored;
       }
     }
-    const notif = new CatalogNotifier(client, new WatchedRecords(s3.client, s3.bucket, "statuses"), logger, {
+    const notif = new CatalogNotifier(client, new WatchedRecords(s3.client, s3.bucket, "statuses", { mode: "conditional" }), logger, {
       ...OPTS,
       startingDelayMs: 100,
       maxBackoffMs: 100,
@@ -212,7 +212,7 @@ describe("catalog-notifier", () => {
     const p = notif.handle(envelope("stopped-job"), stop.signal);
     setTimeout(() => stop.abort(), 100);
     await expect(p).rejects.toThrow();
-    expect((await records.get("stopped-job"))?.record.state).toBe("posting");
+    expect((await records.get("stopped-job"))?.record?.state).toBe("posting");
   });
 });
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Poller } from "../../apps/poller/poller";
-import { Quarantine } from "../../apps/poller/quarantine";
+import { Quarantine } from "../../apps/shared/quarantine";
 import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, type ConsumerName, type Envelope } from "../../apps/shared/bus";
 import { loadConfig } from "../../apps/shared/config";
 import { createLogger } from "../../apps/shared/logger";

@@ -34,8 +34,8 @@ describe("status writer", () => {
   beforeAll(async () => {
     s3 = await startLocalS3();
     s3Calls = countRequests(s3.client);
-    store = new DocumentStore(s3.client, s3.bucket);
-    writer = new StatusWriter(store, "statuses", logger, 1000);
+    store = new DocumentStore(s3.client, s3.bucket, { mode: "conditional" });
+    writer = new StatusWriter(store, "statuses", logger, { maxBackoffMs: 1000 });
   });
   afterAll(() => s3?.stop());
   const puts = () => s3Calls.get("PutObjectCommand") ?? 0;
@@ -89,7 +89,7 @@ describe("status writer", () => {
     await writer.handle(envelope("cold", 2), signal);
     expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 1 });
     // A restarted writer knows nothing: its If-None-Match write loses, it reads the stored rank.
-    const restarted = new StatusWriter(store, "statuses", logger, 1000);
+    const restarted = new StatusWriter(store, "statuses", logger, { maxBackoffMs: 1000 });
     s3Calls.clear();
     await restarted.handle(envelope("cold", 1), signal);
     expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 1, HeadObjectCommand: 1 });

@@ -1,5 +1,8 @@
-// A real HTTP server standing in for the OAM Catalog: records every request and answers from a
-// script (status codes in order, then 200), or hangs when told to.
+// A real HTTP server standing in for the OAM Catalog, with the behaviour hotosm/oam-api documents
+// (routes/tms.js, controllers/tms.js): POST /tms upserts a TMS record by uri (stored, as the API
+// stores it, with `uri` as a list); GET /tms?uri=<uri> answers `{ meta, results }` with the records
+// of that uri, from what it has accepted. Records every POST, answers from a script (status codes
+// in order, then 200) or a function, or hangs when told to.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -12,19 +15,33 @@ export interface RecordedRequest {
   at: number;
 }
 
+export type Answer = number | "hang";
+
 export interface CatalogStandIn {
   url: string;
+  /** Every POST /tms, in order of arrival. */
   requests: RecordedRequest[];
-  /** Answers for the next requests, in order ("hang" never answers); afterwards 200. */
-  script: Array<number | "hang">;
+  /** Every GET /tms?uri= query. */
+  queries: RecordedRequest[];
+  /** The uris of the records it holds: what a 2xx answer to a POST accepted. */
+  accepted: Set<string>;
+  /** Answers for the next POSTs, in order ("hang" never answers); afterwards `respond`, then 200. */
+  script: Answer[];
+  /** Decides the answer to a POST the script leaves open (undefined: 200). */
+  respond?: (req: RecordedRequest) => Answer | undefined;
+  /** How GET /tms?uri= is answered: from the records (as the OAM API does), or with this status (an older catalog). */
+  lookup: "records" | number;
   close(): Promise<void>;
 }
 
 /** Starts the stand-in; `port` reuses a port (a catalog coming back after an outage). */
 export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
-  const requests: RecordedRequest[] = [];
-  const script: Array<number | "hang"> = [];
   const hanging: http.ServerResponse[] = [];
+  const state = { respond: undefined as CatalogStandIn["respond"], lookup: "records" as CatalogStandIn["lookup"] };
+  const requests: RecordedRequest[] = [];
+  const queries: RecordedRequest[] = [];
+  const accepted = new Set<string>();
+  const script: Answer[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
@@ -36,15 +53,30 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
       } catch {
         json = undefined;
       }
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, json, at: Date.now() });
-      const answer = script.length ? script.shift()! : 200;
+      const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, json, at: Date.now() };
+      const send = (status: number, answer: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(answer));
+      };
+      if (req.method === "GET") {
+        queries.push(recorded);
+        if (state.lookup !== "records") return send(state.lookup, { statusCode: state.lookup, error: "Not Found" });
+        const uri = new URL(req.url ?? "/", "http://stand-in").searchParams.get("uri");
+        const results = uri && accepted.has(uri) ? [{ uri: [uri], images: [] }] : [];
+        return send(200, { meta: { provided_by: "catalog stand-in", page: 1, limit: 100, found: results.length }, results });
+      }
+      requests.push(recorded);
+      const answer = script.length ? script.shift()! : (state.respond?.(recorded) ?? 200);
       if (answer === "hang") {
         hanging.push(res);
         return;
       }
-      res.writeHead(answer, { "content-type": "application/json" });
+      if (answer < 300) {
+        accepted.add((json as { uri?: string } | undefined)?.uri ?? "");
+        return send(answer, { ok: true });
+      }
       // Error answers echo the Authorization header, as careless servers do: it must not reach a log.
-      res.end(JSON.stringify(answer < 300 ? { ok: true } : { error: `scripted ${answer}`, echo: req.headers.authorization }));
+      send(answer, { error: `scripted ${answer}`, echo: req.headers.authorization });
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
@@ -52,7 +84,21 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
   return {
     url: `http://127.0.0.1:${bound}`,
     requests,
+    queries,
+    accepted,
     script,
+    get respond() {
+      return state.respond;
+    },
+    set respond(f) {
+      state.respond = f;
+    },
+    get lookup() {
+      return state.lookup;
+    },
+    set lookup(v) {
+      state.lookup = v;
+    },
     async close() {
       hanging.forEach((r) => r.destroy());
       server.closeAllConnections();

@@ -1,0 +1,67 @@
+// Messages set aside for an operator, with the reason, at <prefix>/quarantine/<day>/<name>.json,
+// where they can be read, fixed and replayed (`oam-status replay`) before they are deleted from the
+// queue. The poller keeps invalid messages here; a consumer keeps a valid message whose work kept
+// failing for that message alone (its bound, see message-bound.ts).
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { Message } from "@aws-sdk/client-sqs";
+import type { Envelope } from "./bus";
+import { quarantineKey } from "./keys";
+
+/**
+ * The SQS message attribute with which `oam-status replay` sends a message's original SentTimestamp:
+ * the poller ranks the message by it, so a replayed old status never outranks newer ones of its job.
+ */
+export const ORIGINAL_SENT_TIMESTAMP = "OamSentTimestamp";
+
+export interface QuarantineRecord {
+  messageId: string;
+  reason: string;
+  quarantinedAt: string;
+  /** Which app set it aside. */
+  app?: string;
+  /** Replay sends it with this SentTimestamp, so a replayed message keeps its place in its job's order. */
+  sentTimestamp?: number;
+  receiveCount?: number;
+  /** The body exactly as it arrived (for a valid message, the message as parsed). */
+  body: string;
+}
+
+export class Quarantine {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {}
+
+  /** An SQS message that is not a valid status message (the poller). */
+  keep(message: Message, reason: string, now = new Date()): Promise<string> {
+    const messageId = message.MessageId ?? "unknown";
+    return this.put(quarantineKey(this.prefix, messageId, now), {
+      messageId,
+      reason,
+      quarantinedAt: now.toISOString(),
+      app: "poller",
+      sentTimestamp: Number(message.Attributes?.SentTimestamp) || undefined,
+      receiveCount: Number(message.Attributes?.ApproximateReceiveCount) || undefined,
+      body: message.Body ?? "",
+    });
+  }
+
+  /** A valid message a consumer gave up on; one record per consumer, so neither hides the other's. */
+  keepEnvelope(envelope: Envelope, app: string, reason: string, now = new Date()): Promise<string> {
+    return this.put(quarantineKey(this.prefix, `${envelope.messageId}.${app}`, now), {
+      messageId: envelope.messageId,
+      reason,
+      quarantinedAt: now.toISOString(),
+      app,
+      sentTimestamp: envelope.sentTimestamp,
+      receiveCount: envelope.receiveCount,
+      body: JSON.stringify(envelope.body),
+    });
+  }
+
+  private async put(key: string, record: QuarantineRecord): Promise<string> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(record, null, 2), ContentType: "application/json" }));
+    return key;
+  }
+}
