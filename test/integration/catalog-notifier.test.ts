@@ -52,7 +52,10 @@ describe("catalog-notifier", () => {
   });
   beforeEach(() => {
     catalog.requests.length = 0;
+    catalog.queries.length = 0;
     catalog.script.length = 0;
+    catalog.respond = undefined;
+    catalog.lookup = "records";
   });
 
   function notifier(opts: { mock?: boolean; timeoutMs?: number } = {}) {
@@ -214,7 +217,58 @@ describe("catalog-notifier", () => {
     await expect(p).rejects.toThrow();
     expect((await records.get("stopped-job"))?.record?.state).toBe("posting");
   });
+
+  it("asks the catalog about its predecessor's claim left in posting: posts when the catalog lacks the uri, or cannot answer the query", async () => {
+    const uri = (j: string) => `http://oam-tiles.s3.amazonaws.com/${j}/{z}/{x}/{y}.png`;
+    const plant = (jobId: string) =>
+      records.put({ jobId, uri: uri(jobId), state: "posting", owner: OPTS.owner, at: new Date().toISOString(), messageId: "x" }, "any");
+    await plant("lacking-job");
+    const { n: notif } = notifier();
+    await notif.handle(envelope("lacking-job"), signal);
+    expect(catalog.queries.map((q) => q.url)).toEqual([`/tms?uri=${encodeURIComponent(uri("lacking-job"))}`]);
+    expect(catalog.requests).toHaveLength(1);
+    for (const status of [404, 405]) {
+      catalog.lookup = status;
+      await plant(`old-api-${status}`);
+      await notif.handle(envelope(`old-api-${status}`), signal);
+    }
+    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([uri("lacking-job"), uri("old-api-404"), uri("old-api-405")]);
+    expect(notif.stats).toMatchObject({ posted: 3, foundInCatalog: 0 });
+  });
+
+  it("treats an unreadable record (a write cut off) as an unknown outcome: asks the catalog instead of stalling", async () => {
+    const uri = "http://oam-tiles.s3.amazonaws.com/torn-job/{z}/{x}/{y}.png";
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: "statuses/catalog/torn-job.json", Body: '{"jobId":"torn-job","uri":"ht' }));
+    catalog.accepted.add(uri);
+    const { n: notif, lines } = notifier();
+    await notif.handle(envelope("torn-job"), signal);
+    expect(lines.find((l) => l.event === "catalog.record_unreadable")).toMatchObject({ jobId: "torn-job", recordKey: "statuses/catalog/torn-job.json" });
+    expect(catalog.requests).toHaveLength(0);
+    expect((await records.get("torn-job"))?.record?.state).toBe("posted");
+  });
+
+  it("keeps jobs through a refused token (401, 403), reports it at error level, and posts each once when the token works", async () => {
+    let refusing = true;
+    catalog.respond = (req) => (refusing ? (req.json as { uri: string }).uri.includes("job-4") ? 403 : 401 : 200);
+    const { n: notif, lines } = notifier();
+    const jobs = ["token-job-1", "token-job-2", "token-job-3", "token-job-4"];
+    const done = Promise.all(jobs.map((j) => notif.handle(envelope(j), signal)));
+    await waitFor(() => catalog.requests.length >= 12, { what: "refused posts" });
+    expect(notif.tokenAlarm.failing).toBe(true);
+    refusing = false;
+    await done;
+    expect(notif.tokenAlarm.failing).toBe(false);
+    const accepted = catalog.requests.slice(-4).map((r) => (r.json as { uri: string }).uri);
+    expect(new Set(accepted).size).toBe(4);
+    expect(notif.stats).toMatchObject({ posted: 4, rejected: 0 });
+    for (const j of jobs) expect((await records.get(j))?.record?.state).toBe("posted");
+    const refused = lines.filter((l) => l.event === "catalog.token_refused");
+    // Error level once when it starts (mailed), warnings while it lasts; nothing recorded against a job.
+    expect(refused.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(refused.length).toBeGreaterThanOrEqual(8);
+    expect(lines.find((l) => l.event === "catalog.token_accepted")).toBeDefined();
+    expect(lines.some((l) => l.event === "catalog.rejected")).toBe(false);
+    expect(JSON.stringify(lines)).not.toContain("tok-123456");
+  });
 });
-
-
-

@@ -1,5 +1,7 @@
 // The local SQS and S3 servers, started as child processes from the suite's own local-sqs and
 // local-s3 apps (built in dist/), each on its own port with its own queue, bucket and directory.
+// The S3 server can also be plain s3rver, run from its own command line with none of local-s3's
+// additions: a store the project did not write, which ignores If-None-Match/If-Match on PUT.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -18,8 +20,9 @@ export const ROOT = (() => {
 export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const REGION = "us-east-1";
 
-function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "dist/apps", script, "main.js")], {
+function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = [], args: string[] = []): ChildProcess {
+  const file = script.endsWith(".js") ? path.join(ROOT, script) : path.join(ROOT, "dist/apps", script, "main.js");
+  const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -82,7 +85,12 @@ export async function startLocalSqs(queueName = "oam-status"): Promise<LocalSqs>
   };
 }
 
+/** local-s3 honours conditional writes as S3 does; plain s3rver ignores them. */
+export type StoreKind = "local-s3" | "s3rver";
+export const STORE_KINDS: StoreKind[] = ["local-s3", "s3rver"];
+
 export interface LocalS3 {
+  kind: StoreKind;
   endpoint: string;
   bucket: string;
   directory: string;
@@ -97,20 +105,25 @@ export interface LocalS3 {
 }
 
 /** `parentDir` holds the server's store (the benchmark puts it on tmpfs). */
-export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir()): Promise<LocalS3> {
+export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(), kind: StoreKind = "local-s3"): Promise<LocalS3> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const directory = mkdtempSync(path.join(parentDir, "oam-s3-"));
+  // Both with --openssl-legacy-provider: s3rver's listing tokens use DES.
   const spawnServer = async () => {
-    const c = startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, [
-      "--openssl-legacy-provider",
-    ]);
+    const c =
+      kind === "local-s3"
+        ? startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, ["--openssl-legacy-provider"])
+        : startChild("node_modules/s3rver/bin/s3rver.js", {}, ["--openssl-legacy-provider"], [
+            "--directory", directory, "--address", "127.0.0.1", "--port", String(port), "--silent", "--configure-bucket", bucket,
+          ]);
     await waitFor(() => portOpen(port), { what: "local S3 server", timeoutMs: 15_000 });
     return c;
   };
   let child = await spawnServer();
   const client = new S3Client({ region: REGION, endpoint, credentials: CREDENTIALS, forcePathStyle: true });
   return {
+    kind,
     endpoint,
     bucket,
     directory,
