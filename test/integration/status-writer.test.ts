@@ -1,12 +1,14 @@
-// The status writer against the local S3 server: ordering by rank, and coalescing of a job's
-// messages that wait behind each other (one PUT for a burst, every message done only once the
+// The status writer against both kinds of store (local-s3, which honours conditional writes, and
+// plain s3rver, which ignores them; the writer probes which): ordering by rank, and coalescing of a
+// job's messages that wait behind each other (one PUT for a burst, every message done only once the
 // newest document is durable).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../apps/shared/logger";
 import type { Envelope } from "../../apps/shared/bus";
 import { DocumentStore } from "../../apps/status-writer/document-store";
 import { StatusWriter } from "../../apps/status-writer/status-writer";
-import { startLocalS3, type LocalS3 } from "../support/local-servers";
+import { StoreCapability } from "../../apps/shared/store-probe";
+import { startLocalS3, STORE_KINDS, type LocalS3 } from "../support/local-servers";
 import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";
 import { waitFor } from "../support/wait";
@@ -24,7 +26,7 @@ function envelope(jobId: string, step: number, sentTimestamp = 1_700_000_000_000
   return { messageId: `${jobId}-${step}`, sentTimestamp, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId, ...STEPS[step] } };
 }
 
-describe("status writer", () => {
+describe.each(STORE_KINDS)("status writer on %s", (kind) => {
   let s3: LocalS3;
   let writer: StatusWriter;
   let s3Calls: Map<string, number>;
@@ -32,9 +34,12 @@ describe("status writer", () => {
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
-    s3 = await startLocalS3();
+    s3 = await startLocalS3(undefined, undefined, kind);
     s3Calls = countRequests(s3.client);
-    store = new DocumentStore(s3.client, s3.bucket, { mode: "conditional" });
+    const capability = new StoreCapability(s3.client, s3.bucket, "statuses", "status-writer", logger);
+    await capability.start(5000, 1000);
+    expect(capability.mode).toBe(kind === "local-s3" ? "conditional" : "read-first");
+    store = new DocumentStore(s3.client, s3.bucket, capability);
     writer = new StatusWriter(store, "statuses", logger, { maxBackoffMs: 1000 });
   });
   afterAll(() => s3?.stop());
@@ -84,7 +89,7 @@ describe("status writer", () => {
     }
   });
 
-  it("writes a job it has not seen with one request, and with an empty cache never replaces a newer document", async () => {
+  it.runIf(kind === "local-s3")("writes a job it has not seen with one request, and with an empty cache never replaces a newer document", async () => {
     s3Calls.clear();
     await writer.handle(envelope("cold", 2), signal);
     expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 1 });
