@@ -201,7 +201,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     // unknown; its successor asks the catalog (GET /tms?uri=) and does not post what is there.
     const times = postsPerJob(jobs);
     const repeated = [...times].filter(([, ts]) => ts.length > 1).map(([uri, ts]) => `${uri} at ${ts.join(", ")}`);
-    console.log(`notifier kills: ${notifierKilledAt.length}; jobs found in the catalog after a kill: ${catalog.queries.length} asked`);
+    console.log(`notifier kills: ${notifierKilledAt.length}; catalog lookups (GET /tms?uri=) for outcomes left unknown: ${catalog.queries.length}`);
     expect(repeated, `posted more than once (notifier kills at ${notifierKilledAt})`).toEqual([]);
     await expectStore(suite);
   });
@@ -298,7 +298,9 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
   });
 
   it(`posts every job once after the catalog is down for ${OUTAGE_MS / 1000} s, and a hanging request does not block other jobs`, async () => {
-    const { queueUrl, prefix, start } = await fresh({ OAM_MESSAGE_MAX_ATTEMPTS: "1", OAM_MESSAGE_MAX_AGE_SECONDS: "0" });
+    // Tight bounds: the outage counts no failure against any job. (The hung request after it does
+    // count once, since other jobs are posted meanwhile: hence 3, not 1.)
+    const { queueUrl, prefix, start } = await fresh({ OAM_MESSAGE_MAX_ATTEMPTS: "3", OAM_MESSAGE_MAX_AGE_SECONDS: "0" });
     const suite = await start();
     const port = Number(new URL(catalog.url).port);
     await catalog.close();

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
@@ -202,6 +202,10 @@ describe("the suite under pm2, production profile", () => {
     const out = await cli(["replay", "--key", quarantineKey]);
     expect(out.stdout).toContain(`replayed ${quarantineKey}`);
     await waitFor(async () => (await readDoc(s3, "q1"))?.error === 'bad "quote"', { what: "the replayed message's document" });
+    // Ranked by its original SentTimestamp, not the replay's: it keeps its place in its job's order.
+    expect(record.sentTimestamp).toBeGreaterThan(0);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: "statuses/q1-status.json" }));
+    expect(head.Metadata?.["oam-rank"]?.split(".")[0]).toBe(String(record.sentTimestamp));
   });
 
   it("answers oam-status ping and health", async () => {
@@ -211,6 +215,9 @@ describe("the suite under pm2, production profile", () => {
     const report = JSON.parse(health.stdout);
     expect(report.healthy).toBe(true);
     expect(report.apps.map((a: { name: string }) => a.name).sort()).toEqual([...APPS].sort());
+    // local-s3 honours conditional writes as S3 does: the consumers found out at start.
+    expect(report).toMatchObject({ store: { conditionalWrites: "honoured" }, warnings: [] });
+    expect((await cli(["health"])).stdout).toContain("store: conditional writes honoured");
   });
 
   it("reports unhealthy (exit 1) while an app is stopped", async () => {
