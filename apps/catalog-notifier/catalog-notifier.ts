@@ -112,7 +112,8 @@ export class CatalogNotifier {
         });
       } catch (err) {
         if (signal.aborted || !budget?.exhausted()) throw err;
-        await this.setAside(envelope, budget, quarantine!);
+        await quarantine!.setAside(envelope, "catalog-notifier", `catalog-notifier gave up on job ${envelope.body.jobId}: ${budget.describe()}`, this.logger);
+        this.stats.quarantined++;
       }
     });
 
@@ -269,19 +270,6 @@ export class CatalogNotifier {
       recordKey: this.records.key(base.jobId),
     });
     await this.save({ ...base, state: "rejected", at, httpStatus: answer.status, response: answer.responseBody }, signal);
-  }
-
-  private async setAside(envelope: Envelope, budget: FailureBudget, quarantine: Quarantine): Promise<void> {
-    const reason = `catalog-notifier gave up on job ${envelope.body.jobId}: ${budget.describe()}`;
-    const quarantineKey = await quarantine.keepEnvelope(envelope, "catalog-notifier", reason);
-    this.stats.quarantined++;
-    this.logger.error("message set aside in quarantine: its notification kept failing while others succeeded", {
-      event: "message.quarantined",
-      messageId: envelope.messageId,
-      jobId: envelope.body.jobId,
-      reason,
-      quarantineKey,
-    });
   }
 
   /** Records an outcome, retrying here: failing back to notify() would post the job again. */

@@ -6,6 +6,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Message } from "@aws-sdk/client-sqs";
 import type { Envelope } from "./bus";
 import { quarantineKey } from "./keys";
+import type { Logger } from "./logger";
 
 /**
  * The SQS message attribute with which `oam-status replay` sends a message's original SentTimestamp:
@@ -47,8 +48,23 @@ export class Quarantine {
     });
   }
 
-  /** A valid message a consumer gave up on; one record per consumer, so neither hides the other's. */
-  keepEnvelope(envelope: Envelope, app: string, reason: string, now = new Date()): Promise<string> {
+  /**
+   * A valid message a consumer gave up on (one record per consumer, so neither hides the other's),
+   * reported at error level so that it is mailed.
+   */
+  async setAside(envelope: Envelope, app: string, reason: string, logger: Logger): Promise<string> {
+    const key = await this.keepEnvelope(envelope, app, reason);
+    logger.error("message set aside in quarantine: its work kept failing while other work succeeded", {
+      event: "message.quarantined",
+      messageId: envelope.messageId,
+      jobId: envelope.body.jobId,
+      reason,
+      quarantineKey: key,
+    });
+    return key;
+  }
+
+  private keepEnvelope(envelope: Envelope, app: string, reason: string, now = new Date()): Promise<string> {
     return this.put(quarantineKey(this.prefix, `${envelope.messageId}.${app}`, now), {
       messageId: envelope.messageId,
       reason,

@@ -114,17 +114,8 @@ export class StatusWriter {
       });
     } catch (err) {
       if (!budget?.exhausted() || signal.aborted) throw err;
-      const reason = `status-writer gave up on ${key}: ${budget.describe()}`;
-      const quarantineKey = await quarantine!.keepEnvelope(envelope, "status-writer", reason);
+      await quarantine!.setAside(envelope, "status-writer", `status-writer gave up on ${key}: ${budget.describe()}`, this.logger);
       this.stats.quarantined++;
-      this.logger.error("message set aside in quarantine: its write kept failing while others succeeded", {
-        event: "message.quarantined",
-        messageId: envelope.messageId,
-        jobId: envelope.body.jobId,
-        key,
-        reason,
-        quarantineKey,
-      });
     }
   }
 
