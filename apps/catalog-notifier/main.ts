@@ -1,5 +1,5 @@
 // catalog-notifier: mosaic FINISHED on the bus -> POST $OAM_CATALOG_URL/tms (or a log line when MOCK_OAM_API=true).
-import { BusClient, BusConsumer, runApp, TOPIC_MOSAIC_FINISHED } from "../shared";
+import { BusClient, BusConsumer, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
 import { Quarantine } from "../shared/quarantine";
@@ -28,7 +28,7 @@ runApp("catalog-notifier", async (config, logger) => {
       bound: config.messageBound,
     },
   );
-  const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier", [TOPIC_MOSAIC_FINISHED]), notifier.handle, logger, config.stopTimeoutMs);
+  const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier"), notifier.handle, logger, config.stopTimeoutMs);
   consumer.start();
   exposeMetrics({
     received: () => consumer.stats.received,

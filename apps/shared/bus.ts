@@ -13,12 +13,21 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Pull, Push, Subscriber, XPublisher, type Socket } from "zeromq";
 import type { StatusMessage } from "./message";
-import { isMosaicFinished } from "./message";
-
-export type ConsumerName = "status-writer" | "catalog-notifier";
 
 export const TOPIC_ALL = "status.";
 export const TOPIC_MOSAIC_FINISHED = "status.mosaic.FINISHED";
+
+/**
+ * The routing table: each consumer and the topic prefix it subscribes to. Both what a consumer
+ * subscribes to and which acks the poller waits for before deleting a message come from here, so
+ * the two cannot disagree.
+ */
+export const ROUTES = {
+  "status-writer": TOPIC_ALL,
+  "catalog-notifier": TOPIC_MOSAIC_FINISHED,
+} as const;
+
+export type ConsumerName = keyof typeof ROUTES;
 
 export interface Envelope {
   messageId: string;
@@ -51,9 +60,10 @@ export function topicFor(body: Pick<StatusMessage, "stage" | "status">): string 
   return `status.${body.stage}.${body.status}`;
 }
 
-/** The consumers that must ack a message before the poller may delete it from SQS. */
+/** The consumers that must ack a message before the poller may delete it from SQS: those whose route takes its topic. */
 export function requiredConsumers(body: Pick<StatusMessage, "stage" | "status">): ConsumerName[] {
-  return isMosaicFinished(body) ? ["status-writer", "catalog-notifier"] : ["status-writer"];
+  const topic = topicFor(body);
+  return (Object.keys(ROUTES) as ConsumerName[]).filter((c) => topic.startsWith(ROUTES[c]));
 }
 
 export interface BusEndpoints {
@@ -194,7 +204,7 @@ export class BusClient {
   constructor(
     private readonly endpoints: BusEndpoints,
     private readonly consumer: ConsumerName,
-    private readonly topics: string[],
+    private readonly topics: string[] = [ROUTES[consumer]],
   ) {}
 
   start(): void {

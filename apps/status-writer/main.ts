@@ -1,5 +1,5 @@
 // status-writer: every status on the bus -> s3://$OAM_STATUS_BUCKET/$OAM_STATUS_PREFIX/<jobId>-status.json
-import { BusClient, BusConsumer, runApp, TOPIC_ALL } from "../shared";
+import { BusClient, BusConsumer, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
 import { Quarantine } from "../shared/quarantine";
@@ -17,7 +17,7 @@ runApp("status-writer", async (config, logger) => {
     quarantine: new Quarantine(s3, bucket, prefix),
     bound: config.messageBound,
   });
-  const consumer = new BusConsumer(new BusClient(config.bus, "status-writer", [TOPIC_ALL]), writer.handle, logger, config.stopTimeoutMs);
+  const consumer = new BusConsumer(new BusClient(config.bus, "status-writer"), writer.handle, logger, config.stopTimeoutMs);
   consumer.start();
   exposeMetrics({
     received: () => consumer.stats.received,

@@ -27,6 +27,7 @@ import {
   type Logger,
   type Rank,
 } from "../shared";
+import { deferred } from "../shared/deferred";
 import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/message-bound";
 import type { Quarantine } from "../shared/quarantine";
 import { conditionsDecide } from "../shared/store-probe";
@@ -69,11 +70,10 @@ export class StatusWriter {
   handle = async (envelope: Envelope, signal: AbortSignal): Promise<void> => {
     const key = statusKey(this.prefix, envelope.body.jobId);
     const rank = rankOf(envelope.body, envelope.sentTimestamp);
-    let settle!: { resolve: () => void; reject: (err: unknown) => void };
-    const settled = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    settled.catch(() => undefined); // awaited only by superseded messages, if any
+    const settle = deferred();
+    settle.promise.catch(() => undefined); // awaited only by superseded messages, if any
     const current = this.newest.get(key);
-    const mine: Newest = { rank, settled };
+    const mine: Newest = { rank, settled: settle.promise };
     if (!current || compareRank(rank, current.rank) > 0) this.newest.set(key, mine);
     try {
       const newer = await this.perJob.run(key, async () => {
