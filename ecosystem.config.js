@@ -12,9 +12,10 @@ const root = __dirname;
 const logDir = path.resolve(root, process.env.LOG_DIR || "./data/log");
 fs.mkdirSync(logDir, { recursive: true });
 
-// Longer than the apps' own stop deadline (OAM_STOP_TIMEOUT_SECONDS, 10 s by default + 2 s).
-const stopTimeoutMs = (Number(process.env.OAM_STOP_TIMEOUT_SECONDS) || 10) * 1000;
-const killTimeoutMs = stopTimeoutMs + 5000;
+// pm2's kill_timeout comes from the apps' stop budget (apps/shared/stop-budget.ts), so it always
+// outlasts their own deadline. Read from the build, which pm2 runs anyway.
+const { stopTimeoutMs } = require("./dist/apps/shared/config");
+const { killTimeoutMs } = require("./dist/apps/shared/stop-budget");
 
 /** One pm2 app: compiled entry point, own log files in LOG_DIR, backoff on crash. */
 function app(name, extra = {}) {
@@ -27,7 +28,7 @@ function app(name, extra = {}) {
     autorestart: true,
     // A bad config exits at once: restart with a growing delay (up to 15 s), not in a tight loop.
     exp_backoff_restart_delay: 200,
-    kill_timeout: killTimeoutMs,
+    kill_timeout: killTimeoutMs(stopTimeoutMs()),
     // Up once it says so (process.send("ready") after starting), not when the process exists:
     // `pm2 restart` returns, and the next restart can come, only after the app can stop cleanly.
     wait_ready: true,

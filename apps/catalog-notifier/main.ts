@@ -48,9 +48,9 @@ runApp("catalog-notifier", async (config, logger) => {
   logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
   return {
     describe: () => store.describe(),
-    async stop() {
+    async stop(drainUntil) {
       store.stop();
-      await consumer.stop();
+      await consumer.stop(drainUntil);
     },
   };
 });

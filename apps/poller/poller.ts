@@ -14,6 +14,7 @@ import {
   type Envelope,
   type Logger,
 } from "../shared";
+import { drainDeadline } from "../shared/stop-budget";
 import { InFlightTable, type InFlightEntry } from "./in-flight";
 import { ORIGINAL_SENT_TIMESTAMP, type Quarantine } from "../shared/quarantine";
 import { BatchDeleter, changeVisibility } from "./sqs-batches";
@@ -60,19 +61,18 @@ export class Poller {
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
-  /** Stops intake, waits for in-flight acks up to the stop timeout, hands the rest back to SQS. */
-  stop(): Promise<void> {
-    this.stopping ??= this.doStop();
+  /** Stops intake, waits for in-flight acks until `drainUntil`, hands the rest back to SQS. */
+  stop(drainUntil = drainDeadline(this.cfg.stopTimeoutMs)): Promise<void> {
+    this.stopping ??= this.doStop(drainUntil);
     return this.stopping;
   }
 
-  private async doStop(): Promise<void> {
+  private async doStop(drainUntil: number): Promise<void> {
     this.running = false;
     this.abort.abort();
     this.wake(this.capacityWaiters);
     this.wake(this.backlogWaiters);
-    const deadline = Date.now() + this.cfg.stopTimeoutMs - 2000;
-    while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(50);
+    while (this.inFlight.size > 0 && Date.now() < drainUntil) await sleep(50);
     clearInterval(this.timer);
     const left = this.inFlight.all();
     if (left.length) {

@@ -13,6 +13,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Pull, Push, Subscriber, XPublisher, type Socket } from "zeromq";
 import type { StatusMessage } from "./message";
+import { ACK_LINGER_MS } from "./stop-budget";
 
 export const TOPIC_ALL = "status.";
 export const TOPIC_MOSAIC_FINISHED = "status.mosaic.FINISHED";
@@ -197,8 +198,8 @@ export class BusServer {
 /** A consumer's side: receives envelopes on its topics, sends acks. */
 export class BusClient {
   private readonly sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100_000 });
-  // linger lets acks queued at stop still reach the poller.
-  private readonly push = new Push({ linger: 2000, sendHighWaterMark: 100_000 });
+  // linger lets acks queued at stop still reach the poller (the stop budget's ACK_LINGER_MS).
+  private readonly push = new Push({ linger: ACK_LINGER_MS, sendHighWaterMark: 100_000 });
   private readonly batcher = new FrameBatcher(new SerialSender(this.push), false);
 
   constructor(

@@ -297,6 +297,17 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
+/**
+ * OAM_STOP_TIMEOUT_SECONDS alone, in ms, parsed by the same rule as in loadConfig, for
+ * ecosystem.config.js (pm2's kill_timeout); a bad value gets the default there and stops the app
+ * with its config error.
+ */
+export function stopTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const field = schema.shape.OAM_STOP_TIMEOUT_SECONDS;
+  const parsed = field.safeParse(env.OAM_STOP_TIMEOUT_SECONDS);
+  return (parsed.success ? parsed.data : field.parse(undefined)) * 1000;
+}
+
 // DEBUG follows the `debug` package's convention: comma-separated names, `*` as a wildcard.
 function debugMatches(debug: string, app: AppName): boolean {
   return debug

@@ -7,6 +7,7 @@ import { errorMessage } from "./errors";
 import type { Logger } from "./logger";
 import { LruMap } from "./lru";
 import { sleep } from "./retry";
+import { ABORT_GRACE_MS, drainDeadline } from "./stop-budget";
 
 export type Handler = (envelope: Envelope, signal: AbortSignal) => Promise<void>;
 
@@ -84,16 +85,15 @@ export class BusConsumer {
     }
   }
 
-  /** Stops intake, lets in-flight work finish within the deadline, aborts what is left (unacked). */
-  stop(): Promise<void> {
+  /** Stops intake, lets in-flight work finish until `drainUntil`, aborts what is left (unacked). */
+  stop(drainUntil = drainDeadline(this.stopTimeoutMs)): Promise<void> {
     this.stopping ??= (async () => {
       this.bus.closeIntake();
-      const deadline = Date.now() + this.stopTimeoutMs - 2000;
-      while (this.active.size > 0 && Date.now() < deadline) await sleep(25);
+      while (this.active.size > 0 && Date.now() < drainUntil) await sleep(25);
       if (this.active.size > 0) {
         this.logger.info("abandoning unfinished work; the poller hands it back", { event: "consumer.abandon", count: this.active.size });
         this.abort.abort();
-        await Promise.race([Promise.allSettled(this.active.values()), sleep(1000)]);
+        await Promise.race([Promise.allSettled(this.active.values()), sleep(ABORT_GRACE_MS)]);
       }
       await this.loop;
       this.bus.close();

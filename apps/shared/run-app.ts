@@ -7,14 +7,13 @@ import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
 import { logOffset, pm2OutLog, waitForLogLine } from "./pm2-log-flush";
 
+import { drainDeadline, exitDeadline, LOG_FLUSH_MS, LOGGER_END_MS } from "./stop-budget";
+
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
-/** Longest wait for pm2 to write the "stopped" line before exiting (see pm2-log-flush). */
-const LOG_FLUSH_TIMEOUT_MS = 2000;
-/** Longest wait for the logger's transports to finish. */
-const LOGGER_END_TIMEOUT_MS = 500;
 
 export interface Running {
-  stop(): Promise<void>;
+  /** Ends intake and lets in-flight work finish until `drainUntil` (ms since epoch); see stop-budget.ts. */
+  stop(drainUntil: number): Promise<void>;
   /** Facts for the app.started line (what the app learned while starting). */
   describe?(): Record<string, unknown>;
 }
@@ -39,12 +38,13 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
   const shutdown = (signal: string) => {
     if (stopping) return;
     logger.info("stopping", { event: "app.stopping", signal });
+    const start = Date.now();
     const deadline = setTimeout(() => {
       logger.error("stop deadline passed, exiting with work handed back", { event: "app.stop_timeout" });
       process.exit(1);
-    }, config.stopTimeoutMs + 2000);
+    }, exitDeadline(config.stopTimeoutMs, start) - start);
     deadline.unref();
-    stopping = (running ? running.stop() : Promise.resolve())
+    stopping = (running ? running.stop(drainDeadline(config.stopTimeoutMs, start)) : Promise.resolve())
       .then(async () => {
         const outLog = pm2OutLog();
         const offset = logOffset(outLog);
@@ -53,9 +53,9 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
         await new Promise((resolve) => {
           logger.on("finish", resolve);
           logger.end();
-          setTimeout(resolve, LOGGER_END_TIMEOUT_MS).unref();
+          setTimeout(resolve, LOGGER_END_MS).unref();
         });
-        await waitForLogLine(outLog, offset, '"event":"app.stopped"', LOG_FLUSH_TIMEOUT_MS);
+        await waitForLogLine(outLog, offset, '"event":"app.stopped"', LOG_FLUSH_MS);
         process.exit(0);
       })
       .catch((err) => {

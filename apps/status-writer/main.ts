@@ -32,9 +32,9 @@ runApp("status-writer", async (config, logger) => {
   });
   return {
     describe: () => store.describe(),
-    async stop() {
+    async stop(drainUntil) {
       store.stop();
-      await consumer.stop();
+      await consumer.stop(drainUntil);
     },
   };
 });

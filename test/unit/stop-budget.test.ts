@@ -1,0 +1,23 @@
+// The stop budget's order: the drain ends before the stop deadline (room for acks to arrive), the
+// forced exit after it, and pm2's SIGKILL after that; ecosystem.config.js uses the same rule.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ABORT_GRACE_MS, ACK_LINGER_MS, drainDeadline, exitDeadline, killTimeoutMs, LOG_FLUSH_MS, LOGGER_END_MS } from "../../apps/shared/stop-budget";
+
+describe("stop budget", () => {
+  it.each([1000, 10_000, 300_000])("keeps drain < stop deadline < forced exit < pm2 kill for a %i ms stop timeout", (stop) => {
+    const t0 = 1_000_000;
+    const drain = drainDeadline(stop, t0);
+    expect(drain).toBeLessThanOrEqual(t0 + stop - ACK_LINGER_MS);
+    // Aborted work unwinds, then the last log lines are written, all before the forced exit.
+    expect(drain + ABORT_GRACE_MS + LOGGER_END_MS + LOG_FLUSH_MS).toBeLessThanOrEqual(exitDeadline(stop, t0));
+    expect(t0 + killTimeoutMs(stop)).toBeGreaterThan(exitDeadline(stop, t0));
+  });
+
+  it("is what pm2 gets as kill_timeout for every app", () => {
+    const require = createRequire(__filename);
+    const eco = require(path.resolve(__dirname, "../../ecosystem.config.js")) as { apps: Array<{ kill_timeout: number }> };
+    for (const app of eco.apps) expect(app.kill_timeout).toBe(killTimeoutMs(10_000));
+  });
+});
