@@ -27,7 +27,13 @@ async function loop(): Promise<number> {
   return done;
 }
 
-Promise.all(Array.from({ length: Number(loopsArg) || 4 }, loop)).then((counts) => {
-  process.send?.({ done: counts.reduce((a, b) => a + b, 0), maxRssMb: process.resourceUsage().maxRSS / 1024 });
-  process.exit(0);
-});
+Promise.all(Array.from({ length: Number(loopsArg) || 4 }, loop)).then(
+  (counts) => {
+    process.send?.({ done: counts.reduce((a, b) => a + b, 0), maxRssMb: process.resourceUsage().maxRSS / 1024 });
+    process.exit(0);
+  },
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

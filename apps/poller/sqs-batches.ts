@@ -46,7 +46,8 @@ export class BatchDeleter {
     while (this.active < MAX_CONCURRENT && (this.pending.length >= MAX_BATCH || (this.active === 0 && this.pending.length > 0))) {
       const batch = this.pending.splice(0, MAX_BATCH);
       this.active++;
-      this.send(batch).finally(() => {
+      // send() handles its own failures (SQS redelivers what was not deleted): it never rejects.
+      void this.send(batch).finally(() => {
         this.active--;
         this.pump();
         if (this.active === 0 && this.pending.length === 0) this.idle.splice(0).forEach((f) => f());
