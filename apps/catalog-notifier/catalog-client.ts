@@ -4,8 +4,8 @@
 // records of that uri (hotosm/oam-api routes/tms.js): asked when a post's outcome is unknown.
 //
 // Node's own http/https client, on a keep-alive agent, rather than the built-in fetch: one small
-// JSON POST does not need fetch's WHATWG streams, which made the notifier the largest app after a
-// backlog (112-116 MB RSS against 99-103 with this client; README, "Performance").
+// JSON request does not need fetch's WHATWG streams, which cost the notifier memory for nothing
+// (docs/performance.md).
 import http from "node:http";
 import https from "node:https";
 import { CatalogAuthError, PermanentCatalogError, redact, TransientError, tmsEndpoint, type CatalogPayload } from "../shared";

@@ -92,9 +92,9 @@ const MAX_FRAMES_PER_MESSAGE = 100;
 /**
  * Gathers the frames sent during one turn of the event loop into one multipart message per topic,
  * `[topic, frame, frame, ...]` (or `[frame, frame, ...]` without a topic), sent on the next turn.
- * One socket send per burst instead of one per envelope or ack: in the profile those sends took
- * 8-9% of the poller's and the writer's CPU, and a burst (a receive of 10, a batch of S3 answers)
- * arrives in one turn. The wait for the turn to end measured 0.5 ms median, 1.55 ms at most.
+ * One socket send per burst instead of one per envelope or ack, since a burst (a receive of 10, a
+ * batch of S3 answers) arrives in one turn and per-frame sends were a visible share of the CPU
+ * (docs/performance.md has the figures).
  */
 class FrameBatcher {
   private pending = new Map<string, { frames: string[]; sent: Promise<void>; release: () => void }>();

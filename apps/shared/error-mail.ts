@@ -31,7 +31,7 @@ export class ErrorMailTransport extends TransportStream {
     super({ level: "error" });
     // Plain SMTP relay as the collector stack used; STARTTLS when the relay offers it, with the
     // certificate checked (a relay with a private CA is trusted through NODE_EXTRA_CA_CERTS).
-    // Loaded here, not at the top: only apps that mail errors pay for nodemailer (~10 MB resident).
+    // Loaded here, not at the top: only apps that mail errors pay for nodemailer's memory.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodemailer: typeof import("nodemailer") = require("nodemailer");
     this.mailer = nodemailer.createTransport({ host: settings.host, port: settings.port, secure: false });
