@@ -73,7 +73,9 @@ export class CatalogClient {
     try {
       res = await this.send(method, url, body, signal);
     } catch (err) {
-      throw new TransientError(`catalog ${err instanceof TimedOut ? err.message : "request failed"}`, { cause: err });
+      // Refused: never sent. Anything else (a timeout, a connection cut) may have reached the catalog.
+      const refused = (err as NodeJS.ErrnoException).code === "ECONNREFUSED";
+      throw new TransientError(`catalog ${err instanceof TimedOut ? err.message : "request failed"}`, { cause: err, outcomeUnknown: !refused });
     }
     if (res.status === 408 || res.status === 429 || res.status >= 500) throw new TransientError(`catalog answered HTTP ${res.status}`);
     if (res.status === 401 || res.status === 403) throw new CatalogAuthError(res.status, redact(res.text));

@@ -3,9 +3,10 @@
 // Jobs run in parallel, so a slow or failing one never blocks the others; messages of one job run
 // one after another.
 //
-// Once to the catalog: a claim left in "posting" by a notifier that died (ours before a restart, or
-// another suite's gone stale) means the post's outcome is unknown. The catalog is asked
-// (GET /tms?uri=) and the job recorded "posted" without posting when it has the uri.
+// Once to the catalog: when a post's outcome is unknown (a claim left in "posting" by a notifier
+// that died, ours before a restart or another suite's gone stale; a post of ours that timed out or
+// was cut off) the catalog is asked (GET /tms?uri=) before posting, and the job recorded "posted"
+// without posting when the catalog has the uri.
 //
 // At most `maxConcurrentPosts` jobs are between their POST and its recorded outcome at once, which
 // bounds what a kill can leave unknown. A job waits for its next try without a slot, so jobs backing
@@ -22,6 +23,7 @@ import {
   KeyedQueue,
   PermanentCatalogError,
   retryForever,
+  TransientError,
   type CatalogPayload,
   type Envelope,
   type Logger,
@@ -61,6 +63,9 @@ class ClaimHeld extends Error {
 }
 
 type Base = Omit<CatalogRecord, "state" | "at">;
+
+/** What a post came to: the catalog's answer, or "found" (an earlier post whose outcome was unknown had reached it). */
+type Answer = CatalogResult | PermanentCatalogError | "found";
 
 /** Our claim on a job, and whether an earlier post's outcome is unknown (a claim left by a dead notifier). */
 interface Claim {
@@ -129,13 +134,7 @@ export class CatalogNotifier {
       this.stats.mocked++;
       return;
     }
-    if (claim.outcomeUnknown && (await this.catalogHas(payload.uri, base.jobId, budget, signal))) {
-      this.stats.foundInCatalog++;
-      this.logger.info("the catalog already has this job's tiles from an earlier post; recorded, not posted again", { event: "catalog.found", jobId: base.jobId, uri: payload.uri });
-      await this.save({ ...base, state: "posted", at: new Date().toISOString() }, signal);
-      return;
-    }
-    const { answer, release } = await this.postUntilAnswered(base.jobId, payload, claim.stored.record, budget, signal);
+    const { answer, release } = await this.postUntilAnswered(base.jobId, payload, claim, budget, signal);
     try {
       await this.recordAnswer(base, answer, signal);
     } finally {
@@ -187,11 +186,9 @@ export class CatalogNotifier {
     }
   }
 
-  /** Asks the catalog whether it has the uri; a catalog that cannot say gets the post. */
-  private async catalogHas(uri: string, jobId: string, budget: FailureBudget | undefined, signal: AbortSignal): Promise<boolean> {
-    const answer: Lookup = await retryForever(() => this.client.lookup(uri, signal), this.catalogRetry(jobId, budget, signal, "catalog.lookup_retry"));
-    this.catalogHealth.succeeded();
-    this.tokenAlarm.accepted();
+  /** Whether the catalog has the uri (one request); a catalog that cannot say gets the post. */
+  private async catalogHas(uri: string, jobId: string, signal: AbortSignal): Promise<boolean> {
+    const answer: Lookup = await this.client.lookup(uri, signal);
     if ("unknown" in answer) {
       this.logger.info("the catalog cannot say whether it has the job; posting", { event: "catalog.lookup_unanswered", jobId, why: answer.unknown });
       return false;
@@ -200,18 +197,22 @@ export class CatalogNotifier {
   }
 
   /**
-   * Posts until the catalog answers for good: 2xx or a rejection. Resolves holding a slot, which the
-   * caller releases once the outcome is recorded; a failed try releases its slot before backing off.
+   * Posts until the catalog answers for good: 2xx or a rejection, or "found" when an earlier post
+   * whose outcome is unknown (a dead predecessor's, or our own that timed out or was cut off) turns
+   * out to have reached the catalog: while the outcome is unknown the catalog is asked before each
+   * post. Resolves holding a slot, which the caller releases once the outcome is recorded; a failed
+   * try releases its slot before backing off.
    */
   private async postUntilAnswered(
     jobId: string,
     payload: CatalogPayload,
-    claim: CatalogRecord,
+    claim: Claim,
     budget: FailureBudget | undefined,
     signal: AbortSignal,
-  ): Promise<{ answer: CatalogResult | PermanentCatalogError; release: () => void }> {
+  ): Promise<{ answer: Answer; release: () => void }> {
     let tries = 0;
-    let claimedAt = Date.parse(claim.at);
+    let claimedAt = Date.parse(claim.stored.record.at);
+    let outcomeUnknown = claim.outcomeUnknown;
     return retryForever(async () => {
       const release = await this.slots.take(signal);
       try {
@@ -221,11 +222,17 @@ export class CatalogNotifier {
         // claim, and the job would be posted again.
         if (tries++ > 0 || Date.now() - claimedAt > this.opts.claimLeaseMs / 4) {
           const at = new Date();
-          await this.records.put({ ...claim, at: at.toISOString() }, "any", signal).catch(() => undefined);
+          await this.records.put({ ...claim.stored.record, at: at.toISOString() }, "any", signal).catch(() => undefined);
           claimedAt = at.getTime();
         }
+        if (outcomeUnknown && (await this.catalogHas(payload.uri, jobId, signal))) {
+          this.catalogHealth.succeeded();
+          return { answer: "found" as const, release };
+        }
+        outcomeUnknown = false;
         const answer = await this.client.post(jobId, payload, signal).catch((err: unknown) => {
           if (err instanceof PermanentCatalogError) return err;
+          if (err instanceof TransientError && err.outcomeUnknown) outcomeUnknown = true;
           throw err;
         });
         this.catalogHealth.succeeded();
@@ -235,11 +242,11 @@ export class CatalogNotifier {
         release();
         throw err;
       }
-    }, this.catalogRetry(jobId, budget, signal, "catalog.retry"));
+    }, this.catalogRetry(jobId, budget, signal));
   }
 
   /** Retrying a catalog request: a refused token rings the alarm; anything else counts against the job's bound. */
-  private catalogRetry(jobId: string, budget: FailureBudget | undefined, signal: AbortSignal, event: string) {
+  private catalogRetry(jobId: string, budget: FailureBudget | undefined, signal: AbortSignal) {
     return {
       startingDelayMs: this.opts.startingDelayMs ?? 500,
       maxDelayMs: this.opts.maxBackoffMs,
@@ -248,13 +255,19 @@ export class CatalogNotifier {
         this.stats.retries++;
         if (err instanceof CatalogAuthError) return this.tokenAlarm.refused(err, jobId);
         budget?.failed(this.catalogHealth, errorMessage(err));
-        this.logger.warn("catalog request failed, retrying", { event, jobId, attempt, error: errorMessage(err) });
+        this.logger.warn("catalog request failed, retrying", { event: "catalog.retry", jobId, attempt, error: errorMessage(err) });
       },
     };
   }
 
-  private async recordAnswer(base: Base, answer: CatalogResult | PermanentCatalogError, signal: AbortSignal): Promise<void> {
+  private async recordAnswer(base: Base, answer: Answer, signal: AbortSignal): Promise<void> {
     const at = new Date().toISOString();
+    if (answer === "found") {
+      this.stats.foundInCatalog++;
+      this.logger.info("the catalog already has this job's tiles from an earlier post; recorded, not posted again", { event: "catalog.found", jobId: base.jobId, uri: base.uri });
+      await this.save({ ...base, state: "posted", at }, signal);
+      return;
+    }
     if (!(answer instanceof PermanentCatalogError)) {
       this.logger.info("posted to the catalog", { event: "catalog.posted", jobId: base.jobId, uri: base.uri, httpStatus: answer.status });
       this.stats.posted++;

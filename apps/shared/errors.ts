@@ -50,9 +50,17 @@ export class CatalogAuthError extends Error {
 
 /** A transient failure worth retrying (network error, timeout, 5xx, 429, 408). */
 export class TransientError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly #outcomeUnknown: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; outcomeUnknown?: boolean }) {
     super(message, options);
     this.name = "TransientError";
+    this.#outcomeUnknown = options?.outcomeUnknown ?? false;
+  }
+
+  /** True when the request may have been carried out although no answer came (a timeout, a connection cut mid-request). */
+  get outcomeUnknown(): boolean {
+    return this.#outcomeUnknown;
   }
 }
 

@@ -271,4 +271,15 @@ describe("catalog-notifier", () => {
     expect(lines.some((l) => l.event === "catalog.rejected")).toBe(false);
     expect(JSON.stringify(lines)).not.toContain("tok-123456");
   });
+
+  it("asks the catalog after a post of its own timed out, and does not post again what the catalog took", async () => {
+    catalog.script.push("accept-then-hang");
+    const { n: notif, lines } = notifier({ timeoutMs: 300 });
+    await notif.handle(envelope("late-answer-job"), signal);
+    expect(catalog.requests).toHaveLength(1);
+    expect(catalog.queries).toHaveLength(1);
+    expect(notif.stats).toMatchObject({ posted: 0, foundInCatalog: 1, retries: 1 });
+    expect(lines.find((l) => l.event === "catalog.found")).toMatchObject({ jobId: "late-answer-job" });
+    expect((await records.get("late-answer-job"))?.record?.state).toBe("posted");
+  });
 });

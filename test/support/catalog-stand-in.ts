@@ -15,7 +15,8 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Answer = number | "hang";
+/** A status; "hang" never answers; "accept-then-hang" upserts the record and never answers (a 2xx lost on the way). */
+export type Answer = number | "hang" | "accept-then-hang";
 
 export interface CatalogStandIn {
   url: string;
@@ -67,7 +68,8 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
       }
       requests.push(recorded);
       const answer = script.length ? script.shift()! : (state.respond?.(recorded) ?? 200);
-      if (answer === "hang") {
+      if (answer === "hang" || answer === "accept-then-hang") {
+        if (answer === "accept-then-hang") accepted.add((json as { uri?: string } | undefined)?.uri ?? "");
         hanging.push(res);
         return;
       }
