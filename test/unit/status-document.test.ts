@@ -58,7 +58,8 @@ describe("tilesUrl / buildTileJson", () => {
     expect(buildTileJson("test-job", "s3://oam-tiles/test-job")).toEqual({
       tilejson: "2.1.0",
       name: "OAM Server Mosaic test-job",
-      attribution: TILEJSON_ATTRIBUTION,
+      // The seed publisher's attribution, as it wrote it (hotosm/oam-server-publisher, server.js).
+      attribution: "<a href='http://github.com/openimagerynetwork/'>OIN contributors</a>",
       scheme: "xyz",
       tiles: ["http://oam-tiles.s3.amazonaws.com/test-job/{z}/{x}/{y}.png"],
     });
