@@ -6,6 +6,7 @@ import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+import { DEFAULT_OBJECT_ACL, isObjectAcl, NO_OBJECT_ACL, OBJECT_ACLS, type ObjectAcl } from "./object-acl";
 
 const bool = () =>
   z
@@ -75,6 +76,17 @@ const schema = z.object({
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
   OAM_S3_FORCE_PATH_STYLE: bool(),
+  OAM_S3_ACL: z
+    .string()
+    .optional()
+    .transform((v, ctx): ObjectAcl | undefined => {
+      const s = (v ?? "").trim();
+      if (s === "") return DEFAULT_OBJECT_ACL;
+      if (s === NO_OBJECT_ACL) return undefined;
+      if (isObjectAcl(s)) return s;
+      ctx.addIssue({ code: "custom", message: `must be a canned ACL (${OBJECT_ACLS.join(", ")}) or ${NO_OBJECT_ACL}` });
+      return z.NEVER;
+    }),
 
   OAM_STATUS_SQS_QUEUE_URL: httpUrl.optional(),
   OAM_SQS_WAIT_SECONDS: int(0, 20, 20),
@@ -166,6 +178,8 @@ export interface Config {
   catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number; maxConcurrentPosts: number };
   /** Longest wait between retries of S3 writes. */
   s3MaxBackoffMs: number;
+  /** The canned ACL sent with every object the suite writes (OAM_S3_ACL); undefined: none. */
+  s3Acl?: ObjectAcl;
   /** This copy of the suite, in catalog claims: OAM_SUITE_ID or `<hostname>:<run dir>`. */
   suiteId: string;
   janitor: { schedule: string; retentionDays: number; runOnStart: boolean; pageSize: number };
@@ -271,6 +285,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       maxConcurrentPosts: e.OAM_CATALOG_CONCURRENCY,
     },
     s3MaxBackoffMs: e.OAM_S3_MAX_BACKOFF_SECONDS * 1000,
+    s3Acl: e.OAM_S3_ACL,
     suiteId: e.OAM_SUITE_ID || `${hostname()}:${runDir}`,
     janitor: {
       schedule: e.OAM_JANITOR_SCHEDULE,

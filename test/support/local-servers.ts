@@ -96,13 +96,16 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** `parentDir` holds the server's store (the benchmark puts it on tmpfs). */
-export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir()): Promise<LocalS3> {
+/**
+ * `parentDir` holds the server's store (the benchmark puts it on tmpfs); `env` adds settings such
+ * as OAM_LOCAL_S3_OBJECT_OWNERSHIP.
+ */
+export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(), env: Record<string, string> = {}): Promise<LocalS3> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const directory = mkdtempSync(path.join(parentDir, "oam-s3-"));
   const spawnServer = async () => {
-    const c = startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, [
+    const c = startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory, ...env }, [
       "--openssl-legacy-provider",
     ]);
     await waitFor(() => portOpen(port), { what: "local S3 server", timeoutMs: 15_000 });

@@ -494,3 +494,22 @@ describe("derived values", () => {
     }
   });
 });
+
+describe("object ACL (OAM_S3_ACL)", () => {
+  it("sends bucket-owner-full-control by default, as the original publisher did", () => {
+    expect(loadConfig("status-writer", env()).s3Acl).toBe("bucket-owner-full-control");
+    expect(loadConfig("status-writer", env({ OAM_S3_ACL: "" })).s3Acl).toBe("bucket-owner-full-control");
+  });
+
+  it("takes another canned ACL, or none to send no ACL", () => {
+    expect(loadConfig("status-writer", env({ OAM_S3_ACL: "private" })).s3Acl).toBe("private");
+    expect(loadConfig("status-writer", env({ OAM_S3_ACL: "none" })).s3Acl).toBeUndefined();
+  });
+
+  it("rejects a value that is not a canned ACL, naming the variable and the choices", () => {
+    const err = configError("status-writer", env({ OAM_S3_ACL: "bucket-owner-full" }));
+    expect(err.variable).toBe("OAM_S3_ACL");
+    expect(err.message).toContain("bucket-owner-full-control");
+    expect(err.message).toContain("none");
+  });
+});

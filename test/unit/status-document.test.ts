@@ -71,8 +71,8 @@ describe("tilesUrl / buildTileJson", () => {
     expect(tj.tiles).toEqual(["https://tiles.example.com/mosaics/j2/{z}/{x}/{y}.png"]);
   });
 
-  it("attribution names OpenAerialMap", () => {
-    expect(buildTileJson("j", "s3://b/j").attribution).toContain("OpenAerialMap");
+  it("attribution credits the imagery's contributors (OIN)", () => {
+    expect(buildTileJson("j", "s3://b/j").attribution).toContain("OIN contributors");
   });
 });
 
