@@ -6,6 +6,7 @@ import { ConfigError, errorMessage } from "./errors";
 import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
 import { logOffset, pm2OutLog, waitForLogLine } from "./pm2-log-flush";
+import { SUITE_VERSION } from "./version";
 
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
 /** Longest wait for pm2 to write the "stopped" line before exiting (see pm2-log-flush). */
@@ -71,7 +72,7 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
   start(config, logger)
     .then((r) => {
       running = r;
-      logger.info("started", { event: "app.started" });
+      logger.info("started", { event: "app.started", version: SUITE_VERSION });
       // pm2 (wait_ready in ecosystem.config.js) counts the app as up, and answers `pm2 start` or
       // `pm2 restart`, only now: a restart issued while an app is still loading would otherwise
       // meet Node's default SIGINT handling, and the app would die without a graceful stop.
