@@ -225,6 +225,30 @@ function checkBusEndpoint(name: string, endpoint: string, allowPublic: boolean):
   }
 }
 
+type MailVariables = Pick<z.infer<typeof schema>, "MAILHOST" | "LOG_SENDER" | "LOG_RECIPIENT" | "OAM_MAIL_BATCH_SECONDS">;
+
+function mailOf(e: MailVariables): Config["mail"] {
+  if (!e.MAILHOST && !e.LOG_SENDER && !e.LOG_RECIPIENT) return undefined;
+  if (!e.MAILHOST) required("MAILHOST");
+  if (!e.LOG_SENDER) required("LOG_SENDER");
+  if (!e.LOG_RECIPIENT) required("LOG_RECIPIENT");
+  const [host, port] = e.MAILHOST.split(":");
+  return { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT, batchMs: e.OAM_MAIL_BATCH_SECONDS * 1000 };
+}
+
+/**
+ * The error-mail settings alone, for a process whose full config is wrong: its config error is
+ * mailed when these variables are right. Throws a ConfigError when they are not.
+ */
+export function loadMailConfig(env: NodeJS.ProcessEnv = process.env): Config["mail"] {
+  const parsed = schema.pick({ MAILHOST: true, LOG_SENDER: true, LOG_RECIPIENT: true, OAM_MAIL_BATCH_SECONDS: true }).safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  return mailOf(parsed.data);
+}
+
 export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -249,14 +273,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
   checkBusEndpoint("OAM_BUS_PUB_ENDPOINT", pubEndpoint, e.OAM_BUS_ALLOW_PUBLIC);
   checkBusEndpoint("OAM_BUS_ACK_ENDPOINT", ackEndpoint, e.OAM_BUS_ALLOW_PUBLIC);
 
-  let mail: Config["mail"];
-  if (e.MAILHOST || e.LOG_SENDER || e.LOG_RECIPIENT) {
-    if (!e.MAILHOST) required("MAILHOST");
-    if (!e.LOG_SENDER) required("LOG_SENDER");
-    if (!e.LOG_RECIPIENT) required("LOG_RECIPIENT");
-    const [host, port] = e.MAILHOST.split(":");
-    mail = { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT, batchMs: e.OAM_MAIL_BATCH_SECONDS * 1000 };
-  }
+  const mail = mailOf(e);
 
   return {
     app,

@@ -1,8 +1,9 @@
 // The common start-up of every app: load and validate the config (one line and exit 78 when it is
 // wrong, so pm2 backs off), build the logger, start the app, and stop it cleanly on SIGINT/SIGTERM
 // within OAM_STOP_TIMEOUT_SECONDS (pm2's kill_timeout is longer).
-import { loadConfig, type AppName, type Config } from "./config";
+import { loadConfig, loadMailConfig, type AppName, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
+import { FATAL_MAIL_TIMEOUT_MS, mailConfigError, mailPendingErrors } from "./fatal-mail";
 import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
 import { logOffset, pm2OutLog, waitForLogLine } from "./pm2-log-flush";
@@ -11,8 +12,15 @@ import { SUITE_VERSION } from "./version";
 export const EXIT_CONFIG = 78; // EX_CONFIG from sysexits.h
 /** Longest wait for pm2 to write the "stopped" line before exiting (see pm2-log-flush). */
 const LOG_FLUSH_TIMEOUT_MS = 2000;
+/** Time for a last line to pass winston's pipe to stderr before a failing process exits. */
+const LAST_LINE_MS = 100;
 /** Longest wait for the logger's transports to finish. */
 const LOGGER_END_TIMEOUT_MS = 500;
+/**
+ * Longest wait for the relay on the way out of a stop: stop work (OAM_STOP_TIMEOUT_SECONDS), this,
+ * and the log flush stay within pm2's kill_timeout (5 s longer than the stop deadline).
+ */
+const STOP_MAIL_TIMEOUT_MS = 1500;
 
 export interface Running {
   stop(): Promise<void>;
@@ -24,8 +32,10 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     config = loadConfig(app);
   } catch (err) {
     const line = err instanceof ConfigError ? `config error: ${err.message}` : `config error: ${errorMessage(err)}`;
-    console.error(JSON.stringify({ level: "error", app, event: "config.invalid", message: line }));
-    process.exit(EXIT_CONFIG);
+    const json = JSON.stringify({ level: "error", app, event: "config.invalid", message: line });
+    console.error(json);
+    void exitOnConfigError(app, json);
+    return;
   }
   registerSecret(config.catalog.token);
   const logger = createLogger(app, { debug: config.log.debug, mail: config.mail });
@@ -40,7 +50,7 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     logger.info("stopping", { event: "app.stopping", signal });
     const deadline = setTimeout(() => {
       logger.error("stop deadline passed, exiting with work handed back", { event: "app.stop_timeout" });
-      process.exit(1);
+      void exitAfterMail(logger, 1, STOP_MAIL_TIMEOUT_MS);
     }, config.stopTimeoutMs + 2000);
     deadline.unref();
     stopping = (running ? running.stop() : Promise.resolve())
@@ -48,6 +58,8 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
         const outLog = pm2OutLog();
         const offset = logOffset(outLog);
         logger.info("stopped", { event: "app.stopped" });
+        // Errors still waiting for their batch window go out now, or never.
+        await mailPendingErrors(logger, STOP_MAIL_TIMEOUT_MS);
         // Transports finish at once, unless error mail is still sending: do not wait long for it.
         await new Promise((resolve) => {
           logger.on("finish", resolve);
@@ -59,15 +71,23 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
       })
       .catch((err) => {
         logger.error("stop failed", { event: "app.stop_failed", error: errorMessage(err) });
-        process.exit(1);
+        void exitAfterMail(logger, 1, STOP_MAIL_TIMEOUT_MS);
       });
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("unhandledRejection", (err) => {
-    logger.error("unhandled rejection", { event: "app.crash", error: errorMessage(err) });
-    process.exit(1);
-  });
+
+  // An error that ends the process is logged (with its stack), mailed with what is pending, and
+  // then the process exits; pm2 restarts it.
+  let failing = false;
+  const fail = (message: string, event: string, err: unknown) => {
+    if (failing) return;
+    failing = true;
+    logger.error(message, { event, error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+    void exitAfterMail(logger, 1, FATAL_MAIL_TIMEOUT_MS);
+  };
+  process.on("uncaughtException", (err) => fail("uncaught exception", "app.crash", err));
+  process.on("unhandledRejection", (err) => fail("unhandled rejection", "app.crash", err));
 
   start(config, logger)
     .then((r) => {
@@ -78,8 +98,22 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
       // meet Node's default SIGINT handling, and the app would die without a graceful stop.
       process.send?.("ready");
     })
-    .catch((err) => {
-      logger.error("failed to start", { event: "app.start_failed", error: errorMessage(err) });
-      setTimeout(() => process.exit(1), 100);
-    });
+    .catch((err) => fail("failed to start", "app.start_failed", err));
+}
+
+/** Exits once the last line is written and pending error mail sent (or `mailTimeoutMs` passed). */
+async function exitAfterMail(logger: Logger, code: number, mailTimeoutMs: number): Promise<never> {
+  await Promise.all([mailPendingErrors(logger, mailTimeoutMs), new Promise((resolve) => setTimeout(resolve, LAST_LINE_MS))]);
+  process.exit(code);
+}
+
+/** Mails the config error when the mail variables themselves are right, then exits 78. */
+async function exitOnConfigError(app: AppName, line: string): Promise<never> {
+  try {
+    const mail = loadMailConfig();
+    if (mail) await mailConfigError(app, mail, line);
+  } catch {
+    // The mail settings are what is wrong (or unreadable): the line on stderr is all there is.
+  }
+  process.exit(EXIT_CONFIG);
 }
