@@ -9,7 +9,14 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const root = __dirname;
-const logDir = path.resolve(root, process.env.LOG_DIR || "./data/log");
+// LOG_DIR's `{hostname}` (the image: /data/log/{hostname}) is replaced as the apps' config does it.
+let resolveLogDir;
+try {
+  ({ resolveLogDir } = require("./dist/apps/shared/log-dir.js"));
+} catch (err) {
+  throw new Error(`ecosystem.config.js needs the compiled suite: run \`npm run build\` first (${err.message})`);
+}
+const logDir = resolveLogDir(process.env.LOG_DIR || "./data/log", root);
 fs.mkdirSync(logDir, { recursive: true });
 
 // Longer than the apps' own stop deadline (OAM_STOP_TIMEOUT_SECONDS, 10 s by default + 2 s).

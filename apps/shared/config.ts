@@ -6,6 +6,7 @@ import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+import { resolveLogDir } from "./log-dir";
 import { DEFAULT_OBJECT_ACL, isObjectAcl, NO_OBJECT_ACL, OBJECT_ACLS, type ObjectAcl } from "./object-acl";
 
 const bool = () =>
@@ -204,15 +205,21 @@ function required(name: string): never {
   throw new ConfigError(name, "is required");
 }
 
+// The token file (a Docker secret) or the variables; an empty file (compose's /dev/null when no
+// secret is given) leaves the variables to say it. Two different tokens are an error, not a choice.
 function readToken(env: z.infer<typeof schema>): string | undefined {
-  if (env.OAM_API_TOKEN_FILE) {
-    try {
-      return readFileSync(env.OAM_API_TOKEN_FILE, "utf8").trim() || undefined;
-    } catch (err) {
-      throw new ConfigError("OAM_API_TOKEN_FILE", `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-    }
+  const plain = env.OAM_API_TOKEN || env.OAM_UPLOADER_TOKEN || undefined;
+  if (!env.OAM_API_TOKEN_FILE) return plain;
+  let fromFile: string | undefined;
+  try {
+    fromFile = readFileSync(env.OAM_API_TOKEN_FILE, "utf8").trim() || undefined;
+  } catch (err) {
+    throw new ConfigError("OAM_API_TOKEN_FILE", `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  return env.OAM_API_TOKEN || env.OAM_UPLOADER_TOKEN || undefined;
+  if (fromFile && plain && fromFile !== plain) {
+    throw new ConfigError("OAM_API_TOKEN_FILE", "holds another token than OAM_API_TOKEN (or OAM_UPLOADER_TOKEN): set one of them");
+  }
+  return fromFile ?? plain;
 }
 
 function checkBusEndpoint(name: string, endpoint: string, allowPublic: boolean): void {
@@ -313,7 +320,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     bus: { pubEndpoint, ackEndpoint, runDir },
     stopTimeoutMs: e.OAM_STOP_TIMEOUT_SECONDS * 1000,
     log: {
-      dir: e.LOG_DIR,
+      dir: resolveLogDir(e.LOG_DIR),
       debug: debugMatches(e.DEBUG ?? "", app),
       maxBytes: e.OAM_LOG_MAX_SIZE,
       keep: e.OAM_LOG_KEEP,
