@@ -55,6 +55,8 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
   let catalog: CatalogStandIn;
   let env: Record<string, string>;
   let tmp: string;
+  let variables: string;
+  let noRegion: { code: number; stderr: string };
   const compose = (args: string[], extra: Record<string, string> = {}) =>
     exec("docker-compose", ["-p", PROJECT, ...COMPOSE_FILES.flatMap((f) => ["-f", f]), ...args], {
       cwd: ROOT,
@@ -95,6 +97,16 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
       OAM_API_TOKEN_SECRET_FILE: secret,
     };
     await exec("docker", ["build", "--network", "host", "-t", IMAGE, "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    // One-off containers of the stanza first: docker-compose run links them to the service's
+    // running containers, which podman refuses on this network.
+    variables = await compose(["run", "--rm", "-T", "oam-status", "sh", "-c", 'echo "$AWS_DEFAULT_REGION|$OAM_UPLOADER_TOKEN"'], {
+      AWS_DEFAULT_REGION: "eu-west-1",
+      OAM_UPLOADER_TOKEN: "older-name-token",
+    }).then((r) => r.stdout);
+    noRegion = await compose(["run", "--rm", "-T", "oam-status", "node", "dist/apps/janitor/main.js"], { AWS_REGION: "", AWS_DEFAULT_REGION: "" }).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
     await compose(["up", "-d"]);
   }, 900_000);
 
@@ -163,7 +175,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     expect(blocks.length).toBeGreaterThan(0);
     // docker-compose finds this test's project and files in these variables, as in a checkout.
     const blockEnv = { ...process.env, ...env, COMPOSE_PROJECT_NAME: PROJECT, COMPOSE_FILE: COMPOSE_FILES.join(":") };
-    for (const block of blocks) await runBlock(block, { cwd: ROOT, env: blockEnv, eventuallyMs: 60_000 });
+    for (const block of blocks) await runBlock(block, { cwd: ROOT, env: blockEnv, eventuallyMs: 60_000, tty: true });
   });
 
   it("carries OCI labels: package.json's version, the licence, the source", async () => {
@@ -177,15 +189,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
   });
 
   it("passes the seed's AWS_DEFAULT_REGION and OAM_UPLOADER_TOKEN through, and a missing region stops an app with the config's line", async () => {
-    const names = await compose(["run", "--rm", "-T", "oam-status", "sh", "-c", 'echo "$AWS_DEFAULT_REGION|$OAM_UPLOADER_TOKEN"'], {
-      AWS_DEFAULT_REGION: "eu-west-1",
-      OAM_UPLOADER_TOKEN: "older-name-token",
-    });
-    expect(names.stdout.trim().split("\n").pop()).toBe("eu-west-1|older-name-token");
-    const noRegion = await compose(["run", "--rm", "-T", "oam-status", "node", "dist/apps/janitor/main.js"], { AWS_REGION: "", AWS_DEFAULT_REGION: "" }).then(
-      () => ({ code: 0, stderr: "" }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    expect(variables.trim().split("\n").pop()).toBe("eu-west-1|older-name-token");
     expect(noRegion.code).toBe(78);
     expect(noRegion.stderr).toContain("AWS_REGION is required");
   });
@@ -215,8 +219,9 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     const writerA = (await jlist(a)).find((p) => p.name === "status-writer")!;
     await docker("exec", a, "pm2", "restart", "status-writer");
     const afterA = (await jlist(a)).find((p) => p.name === "status-writer")!;
-    expect(afterA.pm2_env.restart_time).toBe(writerA.pm2_env.restart_time + 1);
+    expect(afterA.pm2_env.restart_time).toBeGreaterThan(writerA.pm2_env.restart_time);
     expect(afterA.pid).not.toBe(writerA.pid);
+    expect(afterA.pm2_env.status).toBe("online");
     const after = await jlist(b);
     for (const p of after) {
       const was = before.find((q) => q.name === p.name)!;

@@ -13,6 +13,11 @@ export interface RunOptions {
   commandTimeoutMs?: number;
   /** How long an `eventually` command is retried. */
   eventuallyMs?: number;
+  /**
+   * Run each command in a pseudo-terminal (script(1)), as typed at a terminal: `docker-compose exec`
+   * wants one unless given -T.
+   */
+  tty?: boolean;
 }
 
 interface Result {
@@ -24,7 +29,10 @@ const tail = (s: string) => (s.length > 4000 ? `...${s.slice(-4000)}` : s);
 
 function runOnce(command: string, o: RunOptions): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn("bash", ["-c", command], { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // script(1) runs the command with $SHELL -c; its stdin stays open, as the session ends with it.
+    const [file, args] = o.tty ? ["script", ["-qec", command, "/dev/null"]] : ["bash", ["-c", command]];
+    const env = o.tty ? { ...o.env, SHELL: "/bin/bash" } : o.env;
+    const child = spawn(file, args, { cwd: o.cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
@@ -34,6 +42,7 @@ function runOnce(command: string, o: RunOptions): Promise<Result> {
     }, o.commandTimeoutMs ?? 600_000);
     child.on("close", (code) => {
       clearTimeout(timer);
+      child.stdin.destroy();
       resolve({ code, output });
     });
   });
