@@ -9,13 +9,19 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const root = __dirname;
-const logDir = path.resolve(root, process.env.LOG_DIR || "./data/log");
-fs.mkdirSync(logDir, { recursive: true });
-
+// LOG_DIR's `{hostname}` (the image: /data/log/{hostname}) is replaced as the apps' config does it.
 // pm2's kill_timeout comes from the apps' stop budget (apps/shared/stop-budget.ts), so it always
-// outlasts their own deadline. Read from the build, which pm2 runs anyway.
-const { stopTimeoutMs } = require("./dist/apps/shared/config");
-const { killTimeoutMs } = require("./dist/apps/shared/stop-budget");
+// outlasts their own deadline. Both rules are read from the build.
+let resolveLogDir, stopTimeoutMs, killTimeoutMs;
+try {
+  ({ resolveLogDir } = require("./dist/apps/shared/log-dir.js"));
+  ({ stopTimeoutMs } = require("./dist/apps/shared/config.js"));
+  ({ killTimeoutMs } = require("./dist/apps/shared/stop-budget.js"));
+} catch (err) {
+  throw new Error(`ecosystem.config.js needs the compiled suite: run \`npm run build\` first (${err.message})`, { cause: err });
+}
+const logDir = resolveLogDir(process.env.LOG_DIR || "./data/log", root);
+fs.mkdirSync(logDir, { recursive: true });
 
 /** One pm2 app: compiled entry point, own log files in LOG_DIR, backoff on crash. */
 function app(name, extra = {}) {

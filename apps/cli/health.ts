@@ -8,6 +8,8 @@ export const SUITE_APPS = ["poller", "status-writer", "catalog-notifier", "janit
 
 export interface AppHealth {
   name: string;
+  /** The suite's version the process was started from (pm2 reads it from package.json at each start). */
+  version: string;
   status: string;
   restarts: number;
   uptimeSeconds: number;
@@ -16,6 +18,8 @@ export interface AppHealth {
 }
 
 export interface HealthReport {
+  /** The installed suite's version (this command's). */
+  version: string;
   healthy: boolean;
   problems: string[];
   /** What an operator should know that does not stop the suite working. */
@@ -38,16 +42,17 @@ function list(): Promise<pm2.ProcessDescription[]> {
   });
 }
 
-export async function checkHealth(pm2Home: string, maxPollAgeSeconds: number): Promise<HealthReport> {
+export async function checkHealth(pm2Home: string, maxPollAgeSeconds: number, version: string): Promise<HealthReport> {
   // pm2.connect would start a daemon when none runs: look for its socket first.
   if (!existsSync(path.join(pm2Home, "rpc.sock"))) {
-    return { healthy: false, problems: [`pm2 is not running (no daemon in ${pm2Home})`], warnings: [], store: { conditionalWrites: "unknown" }, apps: [] };
+    return { version, healthy: false, problems: [`pm2 is not running (no daemon in ${pm2Home})`], warnings: [], store: { conditionalWrites: "unknown" }, apps: [] };
   }
   const procs = await list();
   const apps: AppHealth[] = procs.map((p) => {
-    const env = p.pm2_env as unknown as { status: string; restart_time: number; pm_uptime: number; axm_monitor?: Record<string, { value: number | string }> };
+    const env = p.pm2_env as unknown as { status: string; version?: string; restart_time: number; pm_uptime: number; axm_monitor?: Record<string, { value: number | string }> };
     return {
       name: p.name ?? "?",
+      version: env.version ?? "?",
       status: env.status,
       restarts: env.restart_time,
       uptimeSeconds: env.status === "online" ? Math.round((Date.now() - env.pm_uptime) / 1000) : 0,
@@ -76,7 +81,7 @@ export async function checkHealth(pm2Home: string, maxPollAgeSeconds: number): P
   if (conditionalWrites === "ignored") {
     warnings.push("the S3 store ignores conditional writes (If-None-Match/If-Match): this suite reads before writing and stays correct, but two suites must not share its bucket and prefix");
   }
-  return { healthy: problems.length === 0, problems, warnings, store: { conditionalWrites }, apps };
+  return { version, healthy: problems.length === 0, problems, warnings, store: { conditionalWrites }, apps };
 }
 
 export function formatHealth(r: HealthReport): string {
@@ -85,9 +90,10 @@ export function formatHealth(r: HealthReport): string {
       .filter(([k]) => !/Heap|Event Loop|Active|HTTP/.test(k))
       .map(([k, v]) => `${k}=${v}`)
       .join(", ");
-    return `${a.name.padEnd(18)} ${a.status.padEnd(9)} restarts=${String(a.restarts).padEnd(4)} up=${String(a.uptimeSeconds).padEnd(7)}s mem=${a.memoryMb} MB  ${m}`;
+    return `${a.name.padEnd(18)} ${a.status.padEnd(9)} v${a.version.padEnd(8)} restarts=${String(a.restarts).padEnd(4)} up=${String(a.uptimeSeconds).padEnd(7)}s mem=${a.memoryMb} MB  ${m}`;
   });
   return [
+    `oam-status-suite ${r.version}`,
     ...rows,
     `store: conditional writes ${r.store.conditionalWrites}`,
     ...r.warnings.map((w) => `warning: ${w}`),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // oam-status: the operator's command line. Reads the same variables as the suite.
 import { parseArgs } from "node:util";
-import { ConfigError, errorMessage, loadConfig, type Config } from "../shared";
+import { ConfigError, errorMessage, loadConfig, SUITE_VERSION, type Config } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { createSqsClient } from "../shared/sqs-client";
 import { checkHealth, formatHealth } from "./health";
@@ -11,6 +11,7 @@ import { sendLines } from "./send";
 import { showStatus } from "./show-status";
 
 const USAGE = `usage: oam-status <command> [options]
+  --version                  print the suite's version
   send [file.jsonl | -]      send one SQS message per line (stdin when no file or -)
   status <jobId>             print a job's status document
   ping [--timeout S]         send {"test": true} and wait for the poller's answer in its log
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
       json: { type: "boolean" },
       timeout: { type: "string" },
       day: { type: "string" },
@@ -40,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [command, ...args] = positionals;
+  if (values.version) {
+    console.log(SUITE_VERSION);
+    return 0;
+  }
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
@@ -72,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "health": {
-      const report = await checkHealth(config.health.pm2Home, config.health.maxPollAgeSeconds);
+      const report = await checkHealth(config.health.pm2Home, config.health.maxPollAgeSeconds, SUITE_VERSION);
       console.log(values.json ? JSON.stringify(report, null, 2) : formatHealth(report));
       return report.healthy ? 0 : 1;
     }

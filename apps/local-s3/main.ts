@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { localS3Settings } from "../shared/local-servers";
 import "./store-fixes";
 import "./conditional-writes";
+import { checkObjectAcls } from "./object-acl";
 
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -12,6 +13,7 @@ const S3rver = require("s3rver");
 
 async function main() {
   const s = localS3Settings();
+  checkObjectAcls(s.objectOwnership);
   mkdirSync(s.directory, { recursive: true });
   const server = new S3rver({
     address: s.hostname,
@@ -21,7 +23,7 @@ async function main() {
     configureBuckets: [{ name: s.bucket }],
   });
   await server.run();
-  console.log(JSON.stringify({ level: "info", app: "local-s3", event: "local_s3.listening", message: `S3 on http://${s.hostname}:${s.port}, bucket ${s.bucket}, data in ${s.directory}` }));
+  console.log(JSON.stringify({ level: "info", app: "local-s3", event: "local_s3.listening", message: `S3 on http://${s.hostname}:${s.port}, bucket ${s.bucket} (${s.objectOwnership}), data in ${s.directory}` }));
   process.send?.("ready"); // pm2 wait_ready: the suite starts once the server listens
   const stop = () => server.close().then(() => process.exit(0));
   process.on("SIGINT", stop);

@@ -6,6 +6,8 @@ import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+import { resolveLogDir } from "./log-dir";
+import { DEFAULT_OBJECT_ACL, isObjectAcl, NO_OBJECT_ACL, OBJECT_ACLS, type ObjectAcl } from "./object-acl";
 
 const bool = () =>
   z
@@ -75,6 +77,17 @@ const schema = z.object({
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
   OAM_S3_FORCE_PATH_STYLE: bool(),
+  OAM_S3_ACL: z
+    .string()
+    .optional()
+    .transform((v, ctx): ObjectAcl | undefined => {
+      const s = (v ?? "").trim();
+      if (s === "") return DEFAULT_OBJECT_ACL;
+      if (s === NO_OBJECT_ACL) return undefined;
+      if (isObjectAcl(s)) return s;
+      ctx.addIssue({ code: "custom", message: `must be a canned ACL (${OBJECT_ACLS.join(", ")}) or ${NO_OBJECT_ACL}` });
+      return z.NEVER;
+    }),
 
   OAM_STATUS_SQS_QUEUE_URL: httpUrl.optional(),
   OAM_SQS_WAIT_SECONDS: int(0, 20, 20),
@@ -170,6 +183,8 @@ export interface Config {
   s3MaxBackoffMs: number;
   /** When a valid message whose work keeps failing for it alone is set aside (message-bound.ts). */
   messageBound: { maxAttempts: number; maxAgeMs: number };
+  /** The canned ACL sent with every object the suite writes (OAM_S3_ACL); undefined: none. */
+  s3Acl?: ObjectAcl;
   /** This copy of the suite, in catalog claims: OAM_SUITE_ID or `<hostname>:<run dir>`. */
   suiteId: string;
   janitor: { schedule: string; retentionDays: number; runOnStart: boolean; pageSize: number };
@@ -194,15 +209,21 @@ function required(name: string): never {
   throw new ConfigError(name, "is required");
 }
 
+// The token file (a Docker secret) or the variables; an empty file (compose's /dev/null when no
+// secret is given) leaves the variables to say it. Two different tokens are an error, not a choice.
 function readToken(env: z.infer<typeof schema>): string | undefined {
-  if (env.OAM_API_TOKEN_FILE) {
-    try {
-      return readFileSync(env.OAM_API_TOKEN_FILE, "utf8").trim() || undefined;
-    } catch (err) {
-      throw new ConfigError("OAM_API_TOKEN_FILE", `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-    }
+  const plain = env.OAM_API_TOKEN || env.OAM_UPLOADER_TOKEN || undefined;
+  if (!env.OAM_API_TOKEN_FILE) return plain;
+  let fromFile: string | undefined;
+  try {
+    fromFile = readFileSync(env.OAM_API_TOKEN_FILE, "utf8").trim() || undefined;
+  } catch (err) {
+    throw new ConfigError("OAM_API_TOKEN_FILE", `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  return env.OAM_API_TOKEN || env.OAM_UPLOADER_TOKEN || undefined;
+  if (fromFile && plain && fromFile !== plain) {
+    throw new ConfigError("OAM_API_TOKEN_FILE", "holds another token than OAM_API_TOKEN (or OAM_UPLOADER_TOKEN): set one of them");
+  }
+  return fromFile ?? plain;
 }
 
 function checkBusEndpoint(name: string, endpoint: string, allowPublic: boolean): void {
@@ -213,6 +234,30 @@ function checkBusEndpoint(name: string, endpoint: string, allowPublic: boolean):
   if (!["localhost", "::1"].includes(host) && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
     throw new ConfigError(name, "must be loopback (127.0.0.1, ::1) or ipc:// unless OAM_BUS_ALLOW_PUBLIC=true");
   }
+}
+
+type MailVariables = Pick<z.infer<typeof schema>, "MAILHOST" | "LOG_SENDER" | "LOG_RECIPIENT" | "OAM_MAIL_BATCH_SECONDS">;
+
+function mailOf(e: MailVariables): Config["mail"] {
+  if (!e.MAILHOST && !e.LOG_SENDER && !e.LOG_RECIPIENT) return undefined;
+  if (!e.MAILHOST) required("MAILHOST");
+  if (!e.LOG_SENDER) required("LOG_SENDER");
+  if (!e.LOG_RECIPIENT) required("LOG_RECIPIENT");
+  const [host, port] = e.MAILHOST.split(":");
+  return { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT, batchMs: e.OAM_MAIL_BATCH_SECONDS * 1000 };
+}
+
+/**
+ * The error-mail settings alone, for a process whose full config is wrong: its config error is
+ * mailed when these variables are right. Throws a ConfigError when they are not.
+ */
+export function loadMailConfig(env: NodeJS.ProcessEnv = process.env): Config["mail"] {
+  const parsed = schema.pick({ MAILHOST: true, LOG_SENDER: true, LOG_RECIPIENT: true, OAM_MAIL_BATCH_SECONDS: true }).safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  return mailOf(parsed.data);
 }
 
 export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): Config {
@@ -239,14 +284,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
   checkBusEndpoint("OAM_BUS_PUB_ENDPOINT", pubEndpoint, e.OAM_BUS_ALLOW_PUBLIC);
   checkBusEndpoint("OAM_BUS_ACK_ENDPOINT", ackEndpoint, e.OAM_BUS_ALLOW_PUBLIC);
 
-  let mail: Config["mail"];
-  if (e.MAILHOST || e.LOG_SENDER || e.LOG_RECIPIENT) {
-    if (!e.MAILHOST) required("MAILHOST");
-    if (!e.LOG_SENDER) required("LOG_SENDER");
-    if (!e.LOG_RECIPIENT) required("LOG_RECIPIENT");
-    const [host, port] = e.MAILHOST.split(":");
-    mail = { host, port: port ? Number(port) : 25, sender: e.LOG_SENDER, recipient: e.LOG_RECIPIENT, batchMs: e.OAM_MAIL_BATCH_SECONDS * 1000 };
-  }
+  const mail = mailOf(e);
 
   return {
     app,
@@ -276,6 +314,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     },
     s3MaxBackoffMs: e.OAM_S3_MAX_BACKOFF_SECONDS * 1000,
     messageBound: { maxAttempts: e.OAM_MESSAGE_MAX_ATTEMPTS, maxAgeMs: e.OAM_MESSAGE_MAX_AGE_SECONDS * 1000 },
+    s3Acl: e.OAM_S3_ACL,
     suiteId: e.OAM_SUITE_ID || `${hostname()}:${runDir}`,
     janitor: {
       schedule: e.OAM_JANITOR_SCHEDULE,
@@ -286,7 +325,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     bus: { pubEndpoint, ackEndpoint, runDir },
     stopTimeoutMs: e.OAM_STOP_TIMEOUT_SECONDS * 1000,
     log: {
-      dir: e.LOG_DIR,
+      dir: resolveLogDir(e.LOG_DIR),
       debug: debugMatches(e.DEBUG ?? "", app),
       maxBytes: e.OAM_LOG_MAX_SIZE,
       keep: e.OAM_LOG_KEEP,

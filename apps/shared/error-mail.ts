@@ -75,6 +75,24 @@ export class ErrorMailTransport extends TransportStream {
     return this.sending;
   }
 
+  /**
+   * Sends what is pending now, waiting at most `timeoutMs`: for a process about to exit. Resolves
+   * true once the relay took the mail (or there was nothing to send), false on timeout.
+   */
+  async sendPending(timeoutMs: number): Promise<boolean> {
+    // A line logged just before is still in winston's pipe to this transport: let it through.
+    await new Promise((resolve) => setImmediate(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.flush().then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   override close(): void {
     void this.flush().finally(() => this.mailer.close());
   }

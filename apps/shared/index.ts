@@ -14,3 +14,4 @@ export * from "./run-app";
 export * from "./status-document";
 export * from "./consumer";
 export * from "./keyed-queue";
+export * from "./version";

@@ -30,15 +30,24 @@ export interface LocalS3Settings {
   port: number;
   bucket: string;
   directory: string;
+  /** The bucket's Object Ownership: BucketOwnerEnforced refuses every ACL but bucket-owner-full-control. */
+  objectOwnership: "ObjectWriter" | "BucketOwnerPreferred" | "BucketOwnerEnforced";
 }
+
+const OWNERSHIPS = ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"] as const;
 
 export function localS3Settings(env: NodeJS.ProcessEnv = process.env): LocalS3Settings {
   const url = urlOf("AWS_ENDPOINT_URL_S3", env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
   if (!env.OAM_STATUS_BUCKET) throw new ConfigError("OAM_STATUS_BUCKET", "is required by the local profile");
+  const ownership = env.OAM_LOCAL_S3_OBJECT_OWNERSHIP || "ObjectWriter";
+  if (!(OWNERSHIPS as readonly string[]).includes(ownership)) {
+    throw new ConfigError("OAM_LOCAL_S3_OBJECT_OWNERSHIP", `must be one of ${OWNERSHIPS.join(", ")}`);
+  }
   return {
     hostname: url.hostname,
     port: Number(url.port || 80),
     bucket: env.OAM_STATUS_BUCKET,
     directory: path.resolve(env.OAM_LOCAL_S3_DIR || "./data/s3"),
+    objectOwnership: ownership as LocalS3Settings["objectOwnership"],
   };
 }

@@ -10,10 +10,18 @@ export interface Gauge {
 
 let initialised = false;
 
+// Under pm2, `@pm2/io` hands over to the copy pm2 bundles and has loaded into the app already
+// (pm2/modules/pm2-io-bpm). That copy's tracing feature takes a config without a `tracing` key as
+// "on" (its default tracing config says enabled: true), tries to load OpenTelemetry, and writes
+// "[PM2][ERROR] OpenTelemetry packages not installed" to the app's err.log at every start, with the
+// app listed as traced ([T]) in `pm2 ls`. `enabled: false` is the switch it reads to stay off.
+// @pm2/io's own types do not know the key, hence the cast.
+const NO_TRACING = { tracing: { enabled: false } } as object;
+
 export function exposeMetrics(gauges: Record<string, Gauge | (() => number)>): void {
   if (!initialised) {
-    // Our own handlers deal with crashes; no HTTP instrumentation, no profiling.
-    io.init({ catchExceptions: false, metrics: { http: false }, profiling: false });
+    // Our own handlers deal with crashes; no HTTP instrumentation, no profiling, no tracing.
+    io.init({ catchExceptions: false, metrics: { http: false }, profiling: false, ...NO_TRACING });
     initialised = true;
   }
   for (const [name, g] of Object.entries(gauges)) {

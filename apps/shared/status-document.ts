@@ -2,7 +2,8 @@
 // seed's SUCCESS/COMPLETE form with its TileJSON. Field names and meanings are the seed's.
 import { isMosaicFinished, type StatusMessage } from "./message";
 
-export const TILEJSON_ATTRIBUTION = "<a href='http://openaerialmap.org'>OpenAerialMap</a>";
+// The original publisher's credit, word for word: the imagery is CC-BY to its contributors.
+export const TILEJSON_ATTRIBUTION = "<a href='http://github.com/openimagerynetwork/'>OIN contributors</a>";
 
 export interface TileJson {
   tilejson: "2.1.0";

@@ -11,16 +11,19 @@
 export const ACK_LINGER_MS = 2000;
 /** How long work aborted at the end of the drain gets to unwind before its consumer closes. */
 export const ABORT_GRACE_MS = 1000;
-/** How long the logger's transports get to finish (error mail may still be sending). */
+/** How long a stopping app waits for the mail relay to take its pending error lines. */
+export const STOP_MAIL_MS = 1500;
+/** How long the logger's transports get to finish. */
 export const LOGGER_END_MS = 500;
 /** How long an app waits for pm2 to write its "stopped" line before exiting (see pm2-log-flush). */
 export const LOG_FLUSH_MS = 2000;
 /**
- * Past the stop deadline, an app that has not exited exits with its work handed back. A stop that
- * ended by the deadline writes its last lines (LOGGER_END_MS, then LOG_FLUSH_MS) inside this margin.
+ * Past the stop deadline, an app that has not exited exits with its work handed back (mailing
+ * what is pending for up to STOP_MAIL_MS). A stop that ended in time sends its pending mail and
+ * writes its last lines (STOP_MAIL_MS, LOGGER_END_MS, LOG_FLUSH_MS) inside this margin.
  */
-export const EXIT_MARGIN_MS = 2000;
-/** pm2 SIGKILLs an app this long after its forced exit should have happened. */
+export const EXIT_MARGIN_MS = 4000;
+/** pm2 SIGKILLs an app this long after its forced exit began (which may still be mailing). */
 export const KILL_MARGIN_MS = 3000;
 
 /** When the drain ends: early enough that acks sent at its end arrive before the stop deadline. */

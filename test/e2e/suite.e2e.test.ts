@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
-import { startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { ROOT, startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
 import { Pm2, pm2Metric } from "../support/pm2";
 import { APPS, readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
@@ -104,6 +104,32 @@ describe("the suite under pm2, production profile", () => {
     await waitFor(() => APPS.every((a) => existsSync(path.join(logDir, `${a}.out.log`)) && statSync(path.join(logDir, `${a}.out.log`)).size > 0), {
       what: "every app's log file",
     });
+  });
+
+  it("logs the suite's version in each app's app.started line; tracing stays off and err.log holds no pm2 noise", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    await waitFor(() => APPS.every((a) => readAllLogs(`${a}.out.log`).includes('"event":"app.started"')), { what: "every app's app.started line" });
+    for (const a of APPS) {
+      const started = readAllLogs(`${a}.out.log`)
+        .split("\n")
+        .filter((l) => l.includes('"event":"app.started"'))
+        .map((l) => JSON.parse(l) as { version?: string });
+      expect(started.length, a).toBeGreaterThan(0);
+      for (const line of started) expect(line.version, a).toBe(version);
+    }
+    for (const p of await pm2.jlist()) {
+      // pm2 ls marks a traced app [T] from these options.
+      const tracing = (p.pm2_env as { axm_options?: { tracing?: boolean | { enabled?: boolean } } }).axm_options?.tracing;
+      expect(tracing === true || (typeof tracing === "object" && tracing.enabled === true), p.name).toBe(false);
+    }
+    // Everything an app writes to err.log is one of its own JSON log lines: no pm2 banner such as
+    // "[PM2][ERROR] OpenTelemetry packages not installed", no stray text.
+    for (const a of APPS) {
+      for (const line of readAllLogs(`${a}.err.log`).split("\n").filter(Boolean)) {
+        expect(line, `${a}.err.log`).not.toContain("[PM2]");
+        expect(() => JSON.parse(line), `${a}.err.log: ${line}`).not.toThrow();
+      }
+    }
   });
 
   it("turns the seed lifecycle and 45 job lifecycles into documents and catalog posts, and drains the queue", async () => {
@@ -218,6 +244,11 @@ describe("the suite under pm2, production profile", () => {
     // local-s3 honours conditional writes as S3 does: the consumers found out at start.
     expect(report).toMatchObject({ store: { conditionalWrites: "honoured" }, warnings: [] });
     expect((await cli(["health"])).stdout).toContain("store: conditional writes honoured");
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(report.version).toBe(version);
+    for (const a of report.apps as Array<{ name: string; version: string }>) expect(a.version, a.name).toBe(version);
+    expect((await cli(["health"])).stdout).toContain(`oam-status-suite ${version}`);
+    expect((await cli(["--version"])).stdout.trim()).toBe(version);
   });
 
   it("reports unhealthy (exit 1) while an app is stopped", async () => {

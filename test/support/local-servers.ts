@@ -104,8 +104,11 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** `parentDir` holds the server's store (the benchmark puts it on tmpfs). */
-export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(), kind: StoreKind = "local-s3"): Promise<LocalS3> {
+/**
+ * `parentDir` holds the server's store (the benchmark puts it on tmpfs); `kind` picks local-s3 or
+ * plain s3rver; `env` adds local-s3 settings such as OAM_LOCAL_S3_OBJECT_OWNERSHIP.
+ */
+export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(), kind: StoreKind = "local-s3", env: Record<string, string> = {}): Promise<LocalS3> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const directory = mkdtempSync(path.join(parentDir, "oam-s3-"));
@@ -113,7 +116,7 @@ export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(
   const spawnServer = async () => {
     const c =
       kind === "local-s3"
-        ? startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, ["--openssl-legacy-provider"])
+        ? startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory, ...env }, ["--openssl-legacy-provider"])
         : startChild("node_modules/s3rver/bin/s3rver.js", {}, ["--openssl-legacy-provider"], [
             "--directory", directory, "--address", "127.0.0.1", "--port", String(port), "--silent", "--configure-bucket", bucket,
           ]);

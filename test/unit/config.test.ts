@@ -288,6 +288,26 @@ describe("catalog token", () => {
     expect(loadConfig("catalog-notifier", env({ OAM_API_TOKEN: undefined, OAM_API_TOKEN_FILE: file })).catalog.token).toBe("file-token-crlf");
   });
 
+  it("an empty token file (compose's /dev/null secret) leaves the token to OAM_API_TOKEN or OAM_UPLOADER_TOKEN", () => {
+    const file = path.join(tmp, "token-empty-2");
+    writeFileSync(file, "");
+    expect(loadConfig("catalog-notifier", env({ OAM_API_TOKEN_FILE: file })).catalog.token).toBe(TOKEN);
+    expect(loadConfig("catalog-notifier", env({ OAM_API_TOKEN: undefined, OAM_UPLOADER_TOKEN: "older-name-token", OAM_API_TOKEN_FILE: file })).catalog.token).toBe(
+      "older-name-token",
+    );
+  });
+
+  it("a token file and a variable with the same token are fine; different tokens are an error naming the file's variable", () => {
+    const file = path.join(tmp, "token-same");
+    writeFileSync(file, `${TOKEN}\n`);
+    expect(loadConfig("catalog-notifier", env({ OAM_API_TOKEN_FILE: file })).catalog.token).toBe(TOKEN);
+    writeFileSync(file, "another-token-value\n");
+    const err = configError("catalog-notifier", env({ OAM_API_TOKEN_FILE: file }));
+    expect(err.variable).toBe("OAM_API_TOKEN_FILE");
+    expect(err.message).not.toContain(TOKEN);
+    expect(err.message).not.toContain("another-token-value");
+  });
+
   it("an empty token file leaves the notifier without a token", () => {
     const file = path.join(tmp, "token-empty");
     writeFileSync(file, "\n");
@@ -492,5 +512,31 @@ describe("derived values", () => {
       if (before === undefined) delete process.env.OAM_STATUS_BUCKET;
       else process.env.OAM_STATUS_BUCKET = before;
     }
+  });
+});
+
+describe("object ACL (OAM_S3_ACL)", () => {
+  it("sends bucket-owner-full-control by default, as the original publisher did", () => {
+    expect(loadConfig("status-writer", env()).s3Acl).toBe("bucket-owner-full-control");
+    expect(loadConfig("status-writer", env({ OAM_S3_ACL: "" })).s3Acl).toBe("bucket-owner-full-control");
+  });
+
+  it("takes another canned ACL, or none to send no ACL", () => {
+    expect(loadConfig("status-writer", env({ OAM_S3_ACL: "private" })).s3Acl).toBe("private");
+    expect(loadConfig("status-writer", env({ OAM_S3_ACL: "none" })).s3Acl).toBeUndefined();
+  });
+
+  it("rejects a value that is not a canned ACL, naming the variable and the choices", () => {
+    const err = configError("status-writer", env({ OAM_S3_ACL: "bucket-owner-full" }));
+    expect(err.variable).toBe("OAM_S3_ACL");
+    expect(err.message).toContain("bucket-owner-full-control");
+    expect(err.message).toContain("none");
+  });
+});
+
+describe("LOG_DIR", () => {
+  it("replaces {hostname} with this host's name, so replicas on one volume keep their logs apart", () => {
+    expect(loadConfig("cli", env({ LOG_DIR: "/data/log/{hostname}" })).log.dir).toBe(`/data/log/${os.hostname()}`);
+    expect(loadConfig("cli", env({ LOG_DIR: "/var/log/oam" })).log.dir).toBe("/var/log/oam");
   });
 });

@@ -58,7 +58,8 @@ describe("tilesUrl / buildTileJson", () => {
     expect(buildTileJson("test-job", "s3://oam-tiles/test-job")).toEqual({
       tilejson: "2.1.0",
       name: "OAM Server Mosaic test-job",
-      attribution: TILEJSON_ATTRIBUTION,
+      // The seed publisher's attribution, as it wrote it (hotosm/oam-server-publisher, server.js).
+      attribution: "<a href='http://github.com/openimagerynetwork/'>OIN contributors</a>",
       scheme: "xyz",
       tiles: ["http://oam-tiles.s3.amazonaws.com/test-job/{z}/{x}/{y}.png"],
     });
@@ -70,8 +71,8 @@ describe("tilesUrl / buildTileJson", () => {
     expect(tj.tiles).toEqual(["https://tiles.example.com/mosaics/j2/{z}/{x}/{y}.png"]);
   });
 
-  it("attribution names OpenAerialMap", () => {
-    expect(buildTileJson("j", "s3://b/j").attribution).toContain("OpenAerialMap");
+  it("attribution credits the imagery's contributors (OIN)", () => {
+    expect(buildTileJson("j", "s3://b/j").attribution).toContain("OIN contributors");
   });
 });
 
