@@ -213,7 +213,9 @@ describe("catalog-notifier", () => {
     const { n: notif } = notifier();
     const stop = new AbortController();
     const p = notif.handle(envelope("stopped-job"), stop.signal);
-    setTimeout(() => stop.abort(), 100);
+    // Stopped while it retries: once the catalog has refused it at least once.
+    await waitFor(() => catalog.requests.length >= 1, { what: "a first, refused post" });
+    stop.abort();
     await expect(p).rejects.toThrow();
     expect((await records.get("stopped-job"))?.record?.state).toBe("posting");
   });
