@@ -1,10 +1,10 @@
 // `oam-status health`: each app's state from pm2, with its key metrics; unhealthy (exit 1) when an
-// app is not online or the poller has not completed a poll for too long. The image's HEALTHCHECK.
-import { existsSync } from "node:fs";
-import path from "node:path";
-import pm2 from "pm2";
+// app is not online or the poller has not completed a poll for too long (the rules are in
+// apps/shared/health.ts, shared with /healthz).
+import { assessHealth, SUITE_APPS } from "../shared/health";
+import { Pm2Processes, Pm2Unavailable } from "../shared/pm2-processes";
 
-export const SUITE_APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
+export { SUITE_APPS };
 
 export interface AppHealth {
   name: string;
@@ -18,51 +18,32 @@ export interface AppHealth {
 export interface HealthReport {
   healthy: boolean;
   problems: string[];
+  notes: string[];
   apps: AppHealth[];
 }
 
-function list(): Promise<pm2.ProcessDescription[]> {
-  return new Promise((resolve, reject) => {
-    pm2.connect((err) => {
-      if (err) return reject(err);
-      pm2.list((err2, procs) => {
-        pm2.disconnect();
-        if (err2) reject(err2);
-        else resolve(procs);
-      });
-    });
-  });
-}
-
 export async function checkHealth(pm2Home: string, maxPollAgeSeconds: number): Promise<HealthReport> {
-  // pm2.connect would start a daemon when none runs: look for its socket first.
-  if (!existsSync(path.join(pm2Home, "rpc.sock"))) {
-    return { healthy: false, problems: [`pm2 is not running (no daemon in ${pm2Home})`], apps: [] };
+  const pm2 = new Pm2Processes(pm2Home);
+  let procs;
+  try {
+    procs = await pm2.list();
+  } catch (err) {
+    if (err instanceof Pm2Unavailable) return { healthy: false, problems: [err.message], notes: [], apps: [] };
+    throw err;
+  } finally {
+    pm2.close();
   }
-  const procs = await list();
-  const apps: AppHealth[] = procs.map((p) => {
-    const env = p.pm2_env as unknown as { status: string; restart_time: number; pm_uptime: number; axm_monitor?: Record<string, { value: number | string }> };
-    return {
-      name: p.name ?? "?",
-      status: env.status,
-      restarts: env.restart_time,
-      uptimeSeconds: env.status === "online" ? Math.round((Date.now() - env.pm_uptime) / 1000) : 0,
-      memoryMb: Math.round((p.monit?.memory ?? 0) / 2 ** 20),
-      metrics: Object.fromEntries(Object.entries(env.axm_monitor ?? {}).map(([k, v]) => [k, v.value])),
-    };
-  });
-  const problems: string[] = [];
-  for (const name of SUITE_APPS) {
-    const app = apps.find((a) => a.name === name);
-    if (!app) problems.push(`${name} is not in pm2`);
-    else if (app.status !== "online") problems.push(`${name} is ${app.status}`);
-  }
-  const poller = apps.find((a) => a.name === "poller");
-  const pollAge = Number(poller?.metrics["last poll age"]);
-  if (poller?.status === "online" && poller.uptimeSeconds > maxPollAgeSeconds && (pollAge < 0 || pollAge > maxPollAgeSeconds)) {
-    problems.push(`the poller has not completed a poll for ${pollAge < 0 ? `its ${poller.uptimeSeconds} s of uptime` : `${pollAge} s`}`);
-  }
-  return { healthy: problems.length === 0, problems, apps };
+  const now = Date.now();
+  const apps: AppHealth[] = procs.map((p) => ({
+    name: p.name,
+    status: p.status,
+    restarts: p.restarts,
+    uptimeSeconds: p.status === "online" ? Math.round((now - p.startedAt) / 1000) : 0,
+    memoryMb: Math.round(p.memoryBytes / 2 ** 20),
+    metrics: p.metrics,
+  }));
+  const { healthy, problems, notes } = assessHealth(procs, maxPollAgeSeconds, now);
+  return { healthy, problems, notes, apps };
 }
 
 export function formatHealth(r: HealthReport): string {
@@ -73,5 +54,5 @@ export function formatHealth(r: HealthReport): string {
       .join(", ");
     return `${a.name.padEnd(18)} ${a.status.padEnd(9)} restarts=${String(a.restarts).padEnd(4)} up=${String(a.uptimeSeconds).padEnd(7)}s mem=${a.memoryMb} MB  ${m}`;
   });
-  return [...rows, r.healthy ? "healthy" : `UNHEALTHY: ${r.problems.join("; ")}`].join("\n");
+  return [...rows, ...r.notes.map((n) => `note: ${n}`), r.healthy ? "healthy" : `UNHEALTHY: ${r.problems.join("; ")}`].join("\n");
 }
