@@ -5,7 +5,7 @@
 import { Counter, Gauge, Registry, type RegistryContentType } from "prom-client";
 import { SUITE_APPS } from "../shared/health";
 import type { Pm2App } from "../shared/pm2-processes";
-import { promMetricFor, type PromMetric } from "./pm2-metric-names";
+import { PM2_METRIC_NAMES, promMetricFor, type PromMetric } from "./pm2-metric-names";
 import type { Backlog } from "./queue-backlog";
 
 export interface Snapshot {
@@ -73,6 +73,11 @@ const SUITE = {
   backlogAt: { name: "oam_status_sqs_backlog_timestamp_seconds", type: "gauge", help: "When SQS gave the backlog counts, seconds since the epoch." },
   buildInfo: { name: "oam_status_build_info", type: "gauge", help: "The suite's version; always 1." },
 } satisfies Record<string, PromMetric>;
+
+/** Every metric name /metrics can show (for the dashboard's test). */
+export function exportedMetricNames(): string[] {
+  return [...new Set([...Object.values(APP), ...Object.values(SUITE), ...Object.values(PM2_METRIC_NAMES)].map((m) => m.name))];
+}
 
 /**
  * The exposition of a snapshot, and the apps' pm2 metrics that have no Prometheus name (so the

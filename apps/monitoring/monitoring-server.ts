@@ -22,7 +22,7 @@ export interface MonitoringOptions {
   port: number;
   token?: string;
   maxPollAgeSeconds: number;
-  pm2: Pm2Processes;
+  pm2: Pick<Pm2Processes, "list" | "close">;
   backlog?: QueueBacklog;
   version: string;
   logger: Logger;
