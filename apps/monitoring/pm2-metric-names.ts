@@ -52,8 +52,8 @@ export const PM2_METRIC_NAMES: Record<string, PromMetric> = {
   // Node.js runtime, every app (apps/shared/metrics.ts)
   "Used Heap Size": { name: "oam_status_nodejs_heap_used_bytes", type: "gauge", help: "V8 heap in use.", scale: 2 ** 20 },
   "Heap Size": { name: "oam_status_nodejs_heap_size_bytes", type: "gauge", help: "V8 heap allocated.", scale: 2 ** 20 },
-  "Event Loop Latency": { name: "oam_status_nodejs_eventloop_delay_p50_seconds", type: "gauge", help: "Median of the event loop's delay over the last second.", scale: 0.001 },
-  "Event Loop Latency p95": { name: "oam_status_nodejs_eventloop_delay_p95_seconds", type: "gauge", help: "95th percentile of the event loop's delay over the last second.", scale: 0.001 },
+  "Event Loop Latency": { name: "oam_status_nodejs_eventloop_delay_p50_seconds", type: "gauge", help: "Median of the event loop's delay (how late a 1 s timer fires) over the last minute.", scale: 0.001 },
+  "Event Loop Latency p95": { name: "oam_status_nodejs_eventloop_delay_p95_seconds", type: "gauge", help: "95th percentile of the event loop's delay (how late a 1 s timer fires) over the last minute.", scale: 0.001 },
   "Active resources": { name: "oam_status_nodejs_active_resources", type: "gauge", help: "Handles, requests and timers keeping the process alive." },
 };
 

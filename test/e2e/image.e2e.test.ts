@@ -1,7 +1,7 @@
 // The Docker image and the compose stanza, built and run for real: docker build, docker-compose up
 // (host network, pointed at the local SQS and S3 servers and the catalog stand-in), the seed
 // messages, their documents and catalog request, the per-app log files on the volume and their
-// owner, pm2 jlist and the HEALTHCHECK command inside the container.
+// owner, pm2 jlist, /metrics scraped inside the container, and the HEALTHCHECK command.
 // Needs a Docker-compatible engine (DOCKER_HOST) and docker-compose; skips with a message when none.
 import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,12 +10,17 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { freePort } from "../support/ports";
+import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../support/prometheus";
 import { readJson, sendAll } from "../support/suite";
 import { waitFor } from "../support/wait";
 
 const exec = promisify(execFile);
 const PROJECT = `oamtest${process.pid}`;
 const TOKEN = "image-test-token-7d1e";
+const METRICS_TOKEN = "image-test-metrics-token-90ab";
+// The engine is shared: an image of this run's own.
+const IMAGE = `oam-status-suite:test-${process.pid}`;
 
 function engine(): string | undefined {
   try {
@@ -44,13 +49,21 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
 
   beforeAll(async () => {
     [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
-    env = suiteEnv(sqs, s3, { OAM_CATALOG_URL: catalog.url, OAM_API_TOKEN: TOKEN, OAM_STATUS_IMAGE: "oam-status-suite:test" });
-    await exec("docker", ["build", "--network", "host", "-t", "oam-status-suite:test", "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    env = suiteEnv(sqs, s3, {
+      OAM_CATALOG_URL: catalog.url,
+      OAM_API_TOKEN: TOKEN,
+      OAM_STATUS_IMAGE: IMAGE,
+      // Host network: a port of this run's own on the host's loopback.
+      OAM_METRICS_PORT: String(await freePort()),
+      OAM_METRICS_TOKEN: METRICS_TOKEN,
+    });
+    await exec("docker", ["build", "--network", "host", "-t", IMAGE, "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
     await compose("up", "-d");
   }, 900_000);
 
   afterAll(async () => {
     await compose("down", "-v").catch(() => undefined);
+    await exec("docker", ["rmi", IMAGE]).catch(() => undefined);
     await Promise.all([sqs?.stop(), s3?.stop(), catalog?.close()]);
   });
 
@@ -108,8 +121,33 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     expect(logs.stdout).not.toContain(TOKEN);
   });
 
-  it("passes its HEALTHCHECK command", async () => {
-    const { stdout } = await compose("exec", "-T", "oam-status", "node", "dist/apps/cli/main.js", "health");
-    expect(stdout).toContain("healthy");
+  it("serves /metrics inside the container", async () => {
+    // bash's /dev/tcp, as the HEALTHCHECK does: the image has no curl.
+    const script = 'exec 3<>/dev/tcp/127.0.0.1/$OAM_METRICS_PORT && printf "GET /metrics HTTP/1.0\\r\\nAuthorization: Bearer %s\\r\\n\\r\\n" "$OAM_METRICS_TOKEN" >&3 && cat <&3';
+    const scrape = async () => {
+      const { stdout } = await compose("exec", "-T", "oam-status", "bash", "-c", script);
+      expect(stdout.split("\r\n")[0]).toMatch(/^HTTP\/1\.[01] 200 /);
+      return stdout.slice(stdout.indexOf("\r\n\r\n") + 4);
+    };
+    const body = await waitFor(
+      async () => {
+        const b = await scrape();
+        return (sampleValue(parseExposition(b), "oam_status_messages_received_total", { app: "poller" }) ?? 0) >= 6 ? b : undefined;
+      },
+      { what: "the poller's received count in the scrape", timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    const samples = parseExposition(body);
+    for (const app of ["poller", "status-writer", "catalog-notifier", "janitor"]) expect(sampleValue(samples, "oam_status_app_up", { app }), app).toBe(1);
+    expect(sampleValue(samples, "oam_status_catalog_posts_total", { app: "catalog-notifier" })).toBe(1);
+    expect(body).not.toContain(TOKEN);
+    expect(body).not.toContain(METRICS_TOKEN);
+    if (!promtoolMissing) expect(await promtoolCheck(body)).toBe("");
+  });
+
+  it("passes its HEALTHCHECK, which asks /healthz with bash, not Node", async () => {
+    const { stdout: config } = await exec("docker", ["inspect", "--format", "{{json .Config.Healthcheck}}", IMAGE]);
+    expect(JSON.parse(config).Test).toEqual(["CMD", "bash", "config/healthcheck.sh"]);
+    const { stdout } = await compose("exec", "-T", "oam-status", "bash", "config/healthcheck.sh");
+    expect(stdout).toMatch(/^healthy\n/);
   });
 });
