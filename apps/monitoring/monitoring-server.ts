@@ -44,6 +44,7 @@ export class MonitoringServer {
   private relisten?: NodeJS.Timeout;
   private listening?: Promise<void>;
   private stopped = false;
+  private pm2Unavailable = false;
 
   constructor(private readonly opts: MonitoringOptions) {
     this.server = http.createServer((req, res) => {
@@ -156,7 +157,10 @@ export class MonitoringServer {
     }
     const contentType = (req.headers.accept ?? "").includes("application/openmetrics-text") ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
     const [{ apps, error }, backlog] = await Promise.all([this.apps(), this.opts.backlog?.get()]);
-    if (error) this.opts.logger.warn("pm2 could not be read for /metrics", { event: "monitoring.pm2_unavailable", error });
+    // Said once when pm2 stops answering and once when it is back, not at every scrape.
+    if (error && !this.pm2Unavailable) this.opts.logger.warn("pm2 cannot be read: /metrics shows oam_status_pm2_up 0", { event: "monitoring.pm2_unavailable", error });
+    if (!error && this.pm2Unavailable) this.opts.logger.info("pm2 answers again", { event: "monitoring.pm2_available" });
+    this.pm2Unavailable = Boolean(error);
     const { body, unmapped } = await renderMetrics({ apps, backlog, version: this.opts.version, cpuSeconds: processCpuSeconds }, contentType);
     for (const name of unmapped) {
       if (this.reportedUnmapped.has(name)) continue;

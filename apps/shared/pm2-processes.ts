@@ -14,8 +14,6 @@ export interface Pm2App {
   /** When the process was (re)started, ms since the epoch. */
   startedAt: number;
   memoryBytes: number;
-  /** pm2's own CPU reading (percent of one core since its previous reading). */
-  cpuPercent: number;
   /** The app's pm2 metrics (`pm2 show`'s "Code metrics"), by name. */
   metrics: Record<string, number | string>;
 }
@@ -41,7 +39,6 @@ function toApp(p: RawProcess): Pm2App {
     restarts: env.restart_time ?? 0,
     startedAt: env.pm_uptime ?? 0,
     memoryBytes: p.monit?.memory ?? 0,
-    cpuPercent: p.monit?.cpu ?? 0,
     metrics: Object.fromEntries(Object.entries(env.axm_monitor ?? {}).map(([k, v]) => [k, v.value])),
   };
 }

@@ -23,7 +23,6 @@ const app = (name: string, metrics: Record<string, number>): Pm2App => ({
   restarts: 0,
   startedAt: Date.now() - 5000,
   memoryBytes: 1,
-  cpuPercent: 0,
   metrics,
 });
 const SUITE = [app("poller", { "last poll age": 1, received: 3 }), app("status-writer", { received: 3 }), app("catalog-notifier", { received: 1 }), app("janitor", { deleted: 0 })];
@@ -127,7 +126,10 @@ describe("the monitoring server", () => {
     const r = await get(s, "/readyz");
     expect(r.status).toBe(503);
     const m = parseExposition(await (await get(s, "/metrics")).text());
+    await get(s, "/metrics");
     expect(sampleValue(m, "oam_status_pm2_up")).toBe(0);
+    // Said once, not at every scrape.
+    expect(lines.filter((l) => l.event === "monitoring.pm2_unavailable")).toHaveLength(1);
     expect(sampleValue(m, "oam_status_build_info", { version: "9.9.9" })).toBe(1);
   });
 

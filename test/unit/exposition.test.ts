@@ -11,7 +11,6 @@ const app = (name: string, metrics: Record<string, number | string>, more: Parti
   restarts: 2,
   startedAt: 1_700_000_000_000,
   memoryBytes: 80 * 2 ** 20,
-  cpuPercent: 1,
   metrics,
   ...more,
 });

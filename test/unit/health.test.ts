@@ -11,7 +11,6 @@ const app = (name: string, more: Partial<Pm2App> = {}): Pm2App => ({
   restarts: 0,
   startedAt: NOW - 600_000,
   memoryBytes: 1,
-  cpuPercent: 0,
   metrics: { received: 1 },
   ...more,
 });
