@@ -145,9 +145,14 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
   });
 
   it("passes its HEALTHCHECK, which asks /healthz with bash, not Node", async () => {
-    const { stdout: config } = await exec("docker", ["inspect", "--format", "{{json .Config.Healthcheck}}", IMAGE]);
-    expect(JSON.parse(config).Test).toEqual(["CMD", "bash", "config/healthcheck.sh"]);
-    const { stdout } = await compose("exec", "-T", "oam-status", "bash", "config/healthcheck.sh");
+    // The command as the Dockerfile states it (podman builds OCI images, which drop HEALTHCHECK, so
+    // the image's own record is compared only where the engine kept it).
+    const line = /^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, "Dockerfile"), "utf8"));
+    const command = JSON.parse(line![1]) as string[];
+    expect(command).toEqual(["bash", "config/healthcheck.sh"]);
+    const { stdout: kept } = await exec("docker", ["inspect", "--format", "{{json .Config.Healthcheck}}", IMAGE]);
+    if (JSON.parse(kept)) expect(JSON.parse(kept).Test).toEqual(["CMD", ...command]);
+    const { stdout } = await compose("exec", "-T", "oam-status", ...command);
     expect(stdout).toMatch(/^healthy\n/);
   });
 });
