@@ -1,6 +1,7 @@
 // Builds the monitoring endpoint from the config. Served from the janitor: the app that is idle
-// between its daily prunes and already loads the AWS SDK, so the endpoint adds about 1 MB there
-// against about 70 MB for a process of its own (README, "Monitoring").
+// between its daily prunes and already loads the AWS SDK, so the endpoint costs least there (a
+// process of its own would cost a whole Node process; README, "Monitoring"). Not the poller: a
+// health check served by the process it judges cannot say that process is down.
 import { registerSecret, type Config, type Logger } from "../shared";
 import { Pm2Processes } from "../shared/pm2-processes";
 import { createSqsClient } from "../shared/sqs-client";

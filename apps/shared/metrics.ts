@@ -31,9 +31,9 @@ const DELAY_SAMPLES = 60;
 
 /** The Node.js runtime gauges pm2 monit showed under @pm2/io, with the same names and units. */
 function runtimeGauges(): Record<string, Gauge> {
-  // The event loop's delay as pm2's @pm2/io measured it: how late a 1 s timer fires, over the
-  // last minute. perf_hooks' monitorEventLoopDelay cost 0.35% of a core per idle process
-  // (measured), this one wake-up a second next to nothing.
+  // The event loop's delay as @pm2/io measured it: how late a 1 s timer fires, over the last
+  // minute. Not perf_hooks' monitorEventLoopDelay: it keeps an idle process busy (README,
+  // "Monitoring").
   const delays: number[] = [];
   let last = performance.now();
   setInterval(() => {
