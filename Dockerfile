@@ -44,7 +44,9 @@ RUN chmod 755 dist/apps/cli/main.js && ln -s /app/dist/apps/cli/main.js /usr/loc
 USER ${APP_UID}
 VOLUME /data
 # Unhealthy when an app is not online in pm2 or the poller has not completed a poll for
-# OAM_HEALTH_MAX_POLL_AGE_SECONDS (120 s); `oam-status health` prints the details.
+# OAM_HEALTH_MAX_POLL_AGE_SECONDS (120 s): GET /healthz on the janitor's monitoring endpoint
+# (OAM_METRICS_HOST/OAM_METRICS_PORT, 127.0.0.1:9477) with bash, no Node process per probe;
+# `oam-status health` prints the details.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-  CMD ["node", "dist/apps/cli/main.js", "health"]
+  CMD ["bash", "config/healthcheck.sh"]
 CMD ["pm2-runtime", "ecosystem.config.js", "--env", "production"]

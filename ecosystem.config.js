@@ -44,6 +44,9 @@ function app(name, extra = {}) {
     // what an app holds live. A smaller young generation and an old-generation cap well under
     // max_memory_restart keep each app small, for a few percent of throughput (docs/performance.md).
     node_args: ["--max-semi-space-size=4", "--max-old-space-size=192"],
+    // pm2 loads its own copy of @pm2/io (pm2-io-bpm, 12 MB of RSS) into every app unless told not
+    // to; the apps report through tx2 instead, runtime gauges included (apps/shared/metrics.ts).
+    pmx: false,
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),
     merge_logs: true,

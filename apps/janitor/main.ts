@@ -1,8 +1,10 @@
 // janitor: on OAM_JANITOR_SCHEDULE (node-cron), deletes status documents older than DAYS_RETENTION days.
+// It also serves the suite's /metrics, /healthz and /readyz (apps/monitoring).
 import cron from "node-cron";
 import { errorMessage, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { ageSeconds, exposeMetrics } from "../shared/metrics";
+import { startMonitoring } from "../monitoring/start-monitoring";
 import { pruneStatuses } from "./prune";
 
 runApp("janitor", async (config, logger) => {
@@ -35,10 +37,12 @@ runApp("janitor", async (config, logger) => {
   const task = cron.schedule(config.janitor.schedule, () => run("schedule"), { name: "prune-statuses", noOverlap: true });
   logger.info("scheduled", { event: "janitor.scheduled", schedule: config.janitor.schedule, next: task.getNextRun()?.toISOString() });
   const first = config.janitor.runOnStart ? run("start") : Promise.resolve();
+  const monitoring = await startMonitoring(config, logger);
   return {
     async stop() {
       await task.stop();
       await first;
+      await monitoring?.stop();
     },
   };
 });

@@ -157,6 +157,11 @@ const schema = z.object({
   OAM_LOG_KEEP: int(1, 100, 5),
   OAM_LOG_ROTATE_CHECK_SECONDS: int(1, 3600, 30),
   OAM_HEALTH_MAX_POLL_AGE_SECONDS: int(1, 86400, 120),
+  OAM_METRICS_HOST: z.string().trim().min(1, "must not be empty").default("127.0.0.1"),
+  OAM_METRICS_PORT: int(0, 65535, 9477),
+  OAM_METRICS_TOKEN: z.string().optional(),
+  OAM_METRICS_TOKEN_FILE: z.string().optional(),
+  OAM_METRICS_BACKLOG_SECONDS: int(60, 86400, 60),
   DEBUG: z.string().optional(),
   MAILHOST: z
     .string()
@@ -193,6 +198,8 @@ export interface Config {
   log: { dir: string; debug: boolean; maxBytes: number; keep: number; checkMs: number };
   /** Where the pm2 daemon keeps its sockets (the CLI's health command), and how stale a poll may be. */
   health: { pm2Home: string; maxPollAgeSeconds: number };
+  /** The /metrics, /healthz and /readyz server (served by the janitor); port 0 = none. */
+  metrics: { host: string; port: number; token?: string; backlogIntervalMs: number };
   mail?: { host: string; port: number; sender: string; recipient: string; batchMs: number };
 }
 
@@ -209,17 +216,21 @@ function required(name: string): never {
   throw new ConfigError(name, "is required");
 }
 
+/** A secret kept in a file (Docker secrets): its content without surrounding white space. */
+function readSecretFile(variable: string, file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch (err) {
+    throw new ConfigError(variable, `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}
+
 // The token file (a Docker secret) or the variables; an empty file (compose's /dev/null when no
 // secret is given) leaves the variables to say it. Two different tokens are an error, not a choice.
 function readToken(env: z.infer<typeof schema>): string | undefined {
   const plain = env.OAM_API_TOKEN || env.OAM_UPLOADER_TOKEN || undefined;
   if (!env.OAM_API_TOKEN_FILE) return plain;
-  let fromFile: string | undefined;
-  try {
-    fromFile = readFileSync(env.OAM_API_TOKEN_FILE, "utf8").trim() || undefined;
-  } catch (err) {
-    throw new ConfigError("OAM_API_TOKEN_FILE", `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-  }
+  const fromFile = readSecretFile("OAM_API_TOKEN_FILE", env.OAM_API_TOKEN_FILE);
   if (fromFile && plain && fromFile !== plain) {
     throw new ConfigError("OAM_API_TOKEN_FILE", "holds another token than OAM_API_TOKEN (or OAM_UPLOADER_TOKEN): set one of them");
   }
@@ -332,6 +343,12 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       checkMs: e.OAM_LOG_ROTATE_CHECK_SECONDS * 1000,
     },
     health: { pm2Home: e.PM2_HOME || path.join(homedir(), ".pm2"), maxPollAgeSeconds: e.OAM_HEALTH_MAX_POLL_AGE_SECONDS },
+    metrics: {
+      host: e.OAM_METRICS_HOST,
+      port: e.OAM_METRICS_PORT,
+      token: e.OAM_METRICS_TOKEN_FILE ? readSecretFile("OAM_METRICS_TOKEN_FILE", e.OAM_METRICS_TOKEN_FILE) : e.OAM_METRICS_TOKEN || undefined,
+      backlogIntervalMs: e.OAM_METRICS_BACKLOG_SECONDS * 1000,
+    },
     mail,
   };
 }

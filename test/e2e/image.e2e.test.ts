@@ -2,7 +2,7 @@
 // (each container in its own network namespace, reaching the local SQS and S3 servers and the
 // catalog stand-in on the host's loopback), the seed messages, their documents and catalog request
 // (the token given as the stanza's secret), the per-host log folder on the volume and its owner,
-// pm2 jlist and the HEALTHCHECK command inside the container, the README's Docker commands as
+// pm2 jlist, /metrics scraped and the HEALTHCHECK command inside the container, the README's Docker commands as
 // written, the OCI labels, the stanza's variables, and two replicas that are two suites.
 // Needs podman's Docker-compatible API (DOCKER_HOST, see ../shared/tools/container-kit.sh) and
 // docker-compose; skips with a message when there is none.
@@ -16,6 +16,7 @@ import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-sta
 import { ROOT, startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
 import { readCommandBlocks } from "../support/readme-blocks";
 import { runBlock } from "../support/readme-runner";
+import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../support/prometheus";
 import { readJson, sendAll } from "../support/suite";
 import { waitFor } from "../support/wait";
 
@@ -28,6 +29,7 @@ const COMPOSE_FILES = ["docker-compose.yml", "test/e2e/compose.test.yml"];
 const APPS = ["catalog-notifier", "janitor", "poller", "status-writer"];
 /** The host's loopback as containers on podman's slirp4netns network reach it. */
 const HOST_LOOPBACK = "10.0.2.2";
+const METRICS_TOKEN = "image-test-metrics-token-90ab";
 
 function engine(): string | undefined {
   try {
@@ -95,6 +97,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
       ...Object.fromEntries(Object.entries(onHost).map(([k, v]) => [k, v.replaceAll("127.0.0.1", HOST_LOOPBACK)])),
       OAM_STATUS_IMAGE: IMAGE,
       OAM_API_TOKEN_SECRET_FILE: secret,
+      OAM_METRICS_TOKEN: METRICS_TOKEN,
     };
     await exec("docker", ["build", "--network", "host", "-t", IMAGE, "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
     // One-off containers of the stanza first: docker-compose run links them to the service's
@@ -165,9 +168,39 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     expect(onVolume).toEqual(["log"]);
   });
 
-  it("passes its HEALTHCHECK command", async () => {
-    const { stdout } = await compose(["exec", "-T", "oam-status", "node", "dist/apps/cli/main.js", "health"]);
-    expect(stdout).toContain("healthy");
+  it("serves /metrics inside the container", async () => {
+    // bash's /dev/tcp, as the HEALTHCHECK does: the image has no curl.
+    const script = 'exec 3<>/dev/tcp/127.0.0.1/$OAM_METRICS_PORT && printf "GET /metrics HTTP/1.0\\r\\nAuthorization: Bearer %s\\r\\n\\r\\n" "$OAM_METRICS_TOKEN" >&3 && cat <&3';
+    const scrape = async () => {
+      const { stdout } = await compose(["exec", "-T", "oam-status", "bash", "-c", script]);
+      expect(stdout.split("\r\n")[0]).toMatch(/^HTTP\/1\.[01] 200 /);
+      return stdout.slice(stdout.indexOf("\r\n\r\n") + 4);
+    };
+    const body = await waitFor(
+      async () => {
+        const b = await scrape();
+        return (sampleValue(parseExposition(b), "oam_status_messages_received_total", { app: "poller" }) ?? 0) >= 6 ? b : undefined;
+      },
+      { what: "the poller's received count in the scrape", timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    const samples = parseExposition(body);
+    for (const app of ["poller", "status-writer", "catalog-notifier", "janitor"]) expect(sampleValue(samples, "oam_status_app_up", { app }), app).toBe(1);
+    expect(sampleValue(samples, "oam_status_catalog_posts_total", { app: "catalog-notifier" })).toBe(1);
+    expect(body).not.toContain(TOKEN);
+    expect(body).not.toContain(METRICS_TOKEN);
+    if (!promtoolMissing) expect(await promtoolCheck(body)).toBe("");
+  });
+
+  it("passes its HEALTHCHECK, which asks /healthz with bash, not Node", async () => {
+    // The command as the Dockerfile states it (podman builds OCI images, which drop HEALTHCHECK, so
+    // the image's own record is compared only where the engine kept it).
+    const line = /^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(readFileSync(path.join(ROOT, "Dockerfile"), "utf8"));
+    const command = JSON.parse(line![1]) as string[];
+    expect(command).toEqual(["bash", "config/healthcheck.sh"]);
+    const { stdout: kept } = await docker("inspect", "--format", "{{json .Config.Healthcheck}}", IMAGE);
+    if (JSON.parse(kept)) expect(JSON.parse(kept).Test).toEqual(["CMD", ...command]);
+    const { stdout } = await compose(["exec", "-T", "oam-status", ...command]);
+    expect(stdout).toMatch(/^healthy\n/);
   });
 
   it("runs the README's Docker command blocks as written", async () => {

@@ -22,7 +22,7 @@ describe("local profile (npm start, npm run send)", () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), "oam-local-"));
-    const [sqsPort, s3Port] = [await freePort(), await freePort()];
+    const [sqsPort, s3Port, metricsPort] = [await freePort(), await freePort(), await freePort()];
     env = {
       AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
@@ -30,6 +30,7 @@ describe("local profile (npm start, npm run send)", () => {
       OAM_LOCAL_S3_DIR: path.join(work, "s3"),
       OAM_RUN_DIR: path.join(work, "run"),
       LOG_DIR: path.join(work, "log"),
+      OAM_METRICS_PORT: String(metricsPort),
     };
     await pm2.run(["start", "config/ecosystem.local.config.js"], env);
     await waitFor(
@@ -71,6 +72,13 @@ describe("local profile (npm start, npm run send)", () => {
     const out = await pm2.run(["logs", "poller", "--nostream", "--lines", "20"]);
     expect(out).toContain(`${env.LOG_DIR}/poller.out.log`);
     expect(out).toContain('"app":"poller"');
+  });
+
+  it("answers /healthz and /metrics on the janitor's endpoint", async () => {
+    const base = `http://127.0.0.1:${env.OAM_METRICS_PORT}`;
+    await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, { what: "/healthz healthy" });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const app of LOCAL_APPS) expect(metrics, app).toContain(`oam_status_app_up{app="${app}"} 1`);
   });
 
   it("says clearly when a job has no document", async () => {

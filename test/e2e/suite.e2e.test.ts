@@ -242,7 +242,7 @@ describe("the suite under pm2, production profile", () => {
     expect(report.healthy).toBe(true);
     expect(report.apps.map((a: { name: string }) => a.name).sort()).toEqual([...APPS].sort());
     // local-s3 honours conditional writes as S3 does: the consumers found out at start.
-    expect(report).toMatchObject({ store: { conditionalWrites: "honoured" }, warnings: [] });
+    expect(report).toMatchObject({ store: { conditionalWrites: "honoured" }, notes: [] });
     expect((await cli(["health"])).stdout).toContain("store: conditional writes honoured");
     const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
     expect(report.version).toBe(version);

@@ -164,6 +164,9 @@ export function suiteEnv(sqs: LocalSqs, s3: LocalS3, extra: Record<string, strin
     OAM_STATUS_BUCKET: s3.bucket,
     OAM_STATUS_PREFIX: "statuses",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    // No monitoring endpoint unless a test asks for one on a port of its own (startSuite does):
+    // the default port is one for the whole machine.
+    OAM_METRICS_PORT: "0",
     ...extra,
   };
 }

@@ -18,7 +18,7 @@ export interface Pm2Process {
     unstable_restarts: number;
     pm_out_log_path: string;
     pm_err_log_path: string;
-    /** The app's custom metrics, as @pm2/io reports them (about once a second). */
+    /** The app's custom metrics, as tx2 reports them (about once a second). */
     axm_monitor?: Record<string, { value: unknown }>;
   };
 }

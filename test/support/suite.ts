@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { suiteEnv, type LocalS3, type LocalSqs } from "./local-servers";
 import { Pm2 } from "./pm2";
+import { freePort } from "./ports";
 import { waitFor } from "./wait";
 
 export const APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
@@ -15,6 +16,8 @@ export interface Suite {
   pm2: Pm2;
   env: Record<string, string>;
   logDir: string;
+  /** The janitor's monitoring endpoint (/metrics, /healthz, /readyz), on a port of its own. */
+  metricsUrl: string;
   allOnline(): Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -23,7 +26,7 @@ export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<strin
   const work = mkdtempSync(path.join(os.tmpdir(), "oam-suite-"));
   const pm2 = new Pm2();
   const logDir = path.join(work, "log");
-  const env = suiteEnv(sqs, s3, { LOG_DIR: logDir, OAM_RUN_DIR: path.join(work, "run"), ...extra });
+  const env = suiteEnv(sqs, s3, { LOG_DIR: logDir, OAM_RUN_DIR: path.join(work, "run"), OAM_METRICS_PORT: String(await freePort()), ...extra });
   await pm2.run(["start", "ecosystem.config.js", "--env", "production"], env);
   const allOnline = async () => {
     const procs = await pm2.byName();
@@ -34,6 +37,7 @@ export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<strin
     pm2,
     env,
     logDir,
+    metricsUrl: `http://127.0.0.1:${env.OAM_METRICS_PORT}`,
     allOnline,
     async stop() {
       await pm2.kill();

@@ -540,3 +540,30 @@ describe("LOG_DIR", () => {
     expect(loadConfig("cli", env({ LOG_DIR: "/var/log/oam" })).log.dir).toBe("/var/log/oam");
   });
 });
+
+describe("monitoring endpoint", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "oam-metrics-config-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("listens on loopback port 9477 with no token by default, and asks SQS for the backlog once a minute", () => {
+    expect(loadConfig("janitor", env()).metrics).toEqual({ host: "127.0.0.1", port: 9477, token: undefined, backlogIntervalMs: 60_000 });
+  });
+
+  it("takes a host, a port (0: no endpoint) and a token", () => {
+    const c = loadConfig("janitor", env({ OAM_METRICS_HOST: "0.0.0.0", OAM_METRICS_PORT: "0", OAM_METRICS_TOKEN: "scrape-token-1", OAM_METRICS_BACKLOG_SECONDS: "300" }));
+    expect(c.metrics).toEqual({ host: "0.0.0.0", port: 0, token: "scrape-token-1", backlogIntervalMs: 300_000 });
+  });
+
+  it("reads OAM_METRICS_TOKEN_FILE", () => {
+    const file = path.join(dir, "metrics-token");
+    writeFileSync(file, "scrape-token-from-file\n");
+    expect(loadConfig("janitor", env({ OAM_METRICS_TOKEN_FILE: file })).metrics.token).toBe("scrape-token-from-file");
+  });
+
+  it("names the variable when a value is wrong", () => {
+    expect(configError("janitor", env({ OAM_METRICS_PORT: "70000" })).variable).toBe("OAM_METRICS_PORT");
+    expect(configError("janitor", env({ OAM_METRICS_HOST: " " })).variable).toBe("OAM_METRICS_HOST");
+    expect(configError("janitor", env({ OAM_METRICS_BACKLOG_SECONDS: "10" })).variable).toBe("OAM_METRICS_BACKLOG_SECONDS");
+    expect(configError("janitor", env({ OAM_METRICS_TOKEN_FILE: path.join(dir, "missing") })).variable).toBe("OAM_METRICS_TOKEN_FILE");
+  });
+});

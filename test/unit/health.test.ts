@@ -1,0 +1,59 @@
+// The health and readiness rules (apps/shared/health.ts), shared by oam-status health and /healthz.
+import { describe, expect, it } from "vitest";
+import { assessHealth } from "../../apps/shared/health";
+import type { Pm2App } from "../../apps/shared/pm2-processes";
+
+const NOW = 1_700_000_000_000;
+const app = (name: string, more: Partial<Pm2App> = {}): Pm2App => ({
+  name,
+  version: "0.0.0-test",
+  status: "online",
+  pid: 1,
+  restarts: 0,
+  startedAt: NOW - 600_000,
+  memoryBytes: 1,
+  metrics: { received: 1 },
+  ...more,
+});
+const suite = (poller: Partial<Pm2App> = {}, others: Pm2App[] = [app("status-writer"), app("catalog-notifier"), app("janitor")]) => [
+  app("poller", { metrics: { "last poll age": 3 }, ...poller }),
+  ...others,
+];
+
+describe("assessHealth", () => {
+  it("is healthy and ready when every app is online and the poller polls", () => {
+    expect(assessHealth(suite(), 120, NOW)).toEqual({ healthy: true, problems: [], ready: true, notReady: [], notes: [] });
+  });
+
+  it("names an app that is not online or not in pm2", () => {
+    const h = assessHealth(suite({}, [app("status-writer", { status: "errored" }), app("janitor")]), 120, NOW);
+    expect(h.healthy).toBe(false);
+    expect(h.problems).toEqual(["status-writer is errored", "catalog-notifier is not in pm2"]);
+    expect(h.notReady).toEqual(h.problems);
+  });
+
+  it("fails a poller that has not polled for longer than the limit", () => {
+    expect(assessHealth(suite({ metrics: { "last poll age": 300 } }), 120, NOW).problems).toEqual(["the poller has not completed a poll for 300 s"]);
+    expect(assessHealth(suite({ metrics: { "last poll age": -1 } }), 120, NOW).problems).toEqual(["the poller has not completed a poll for its 600 s of uptime"]);
+  });
+
+  it("is healthy but not ready while the poller is young and has not polled", () => {
+    const h = assessHealth(suite({ startedAt: NOW - 10_000, metrics: { "last poll age": -1 } }), 120, NOW);
+    expect(h.healthy).toBe(true);
+    expect(h.ready).toBe(false);
+    expect(h.notReady).toEqual(["the poller has not completed a poll yet"]);
+  });
+
+  it("is not ready until every app has reported its metrics", () => {
+    const h = assessHealth(suite({}, [app("status-writer", { metrics: {} }), app("catalog-notifier"), app("janitor")]), 120, NOW);
+    expect(h.healthy).toBe(true);
+    expect(h.notReady).toEqual(["status-writer has not reported its metrics yet"]);
+  });
+
+  it("notes a store that ignores conditional writes without failing", () => {
+    const h = assessHealth(suite({}, [app("status-writer", { metrics: { "store conditional writes": 0 } }), app("catalog-notifier"), app("janitor")]), 120, NOW);
+    expect(h.healthy).toBe(true);
+    expect(h.ready).toBe(true);
+    expect(h.notes).toEqual([expect.stringContaining("status-writer: the store ignores conditional writes")]);
+  });
+});
