@@ -22,7 +22,7 @@ const suite = (poller: Partial<Pm2App> = {}, others: Pm2App[] = [app("status-wri
 
 describe("assessHealth", () => {
   it("is healthy and ready when every app is online and the poller polls", () => {
-    expect(assessHealth(suite(), 120, NOW)).toEqual({ healthy: true, problems: [], ready: true, notReady: [], notes: [] });
+    expect(assessHealth(suite(), 120, NOW)).toEqual({ healthy: true, problems: [], ready: true, notReady: [], notes: [], store: { conditionalWrites: "unknown" } });
   });
 
   it("names an app that is not online or not in pm2", () => {
@@ -54,6 +54,20 @@ describe("assessHealth", () => {
     const h = assessHealth(suite({}, [app("status-writer", { metrics: { "store conditional writes": 0 } }), app("catalog-notifier"), app("janitor")]), 120, NOW);
     expect(h.healthy).toBe(true);
     expect(h.ready).toBe(true);
-    expect(h.notes).toEqual([expect.stringContaining("status-writer: the store ignores conditional writes")]);
+    expect(h.notes).toEqual([expect.stringContaining("the S3 store ignores conditional writes")]);
+    expect(h.notes[0]).toContain("two suites must not share");
+    expect(h.store).toEqual({ conditionalWrites: "ignored" });
+  });
+
+  it("says the store honours conditional writes once both consumers found so", () => {
+    const probed = { metrics: { "store conditional writes": 1 } };
+    const h = assessHealth(suite({}, [app("status-writer", probed), app("catalog-notifier", probed), app("janitor")]), 120, NOW);
+    expect(h).toMatchObject({ healthy: true, notes: [], store: { conditionalWrites: "honoured" } });
+  });
+
+  it("fails while the catalog refuses the API token: finished jobs wait for an operator", () => {
+    const h = assessHealth(suite({}, [app("status-writer"), app("catalog-notifier", { metrics: { "catalog token refused": 1 } }), app("janitor")]), 120, NOW);
+    expect(h.healthy).toBe(false);
+    expect(h.problems).toEqual([expect.stringContaining("the catalog refuses the API token")]);
   });
 });
