@@ -12,8 +12,9 @@ const root = __dirname;
 // LOG_DIR's `{hostname}` (the image: /data/log/{hostname}) is replaced as the apps' config does it.
 // pm2's kill_timeout comes from the apps' stop budget (apps/shared/stop-budget.ts), so it always
 // outlasts their own deadline. Both rules are read from the build.
-let resolveLogDir, stopTimeoutMs, killTimeoutMs;
+let resolveLogDir, stopTimeoutMs, killTimeoutMs, SUITE_APPS;
 try {
+  ({ SUITE_APPS } = require("./dist/apps/shared/names.js"));
   ({ resolveLogDir } = require("./dist/apps/shared/log-dir.js"));
   ({ stopTimeoutMs } = require("./dist/apps/shared/config.js"));
   ({ killTimeoutMs } = require("./dist/apps/shared/stop-budget.js"));
@@ -63,5 +64,5 @@ function app(name, extra = {}) {
 
 module.exports = {
   app,
-  apps: [app("poller"), app("status-writer"), app("catalog-notifier"), app("janitor")],
+  apps: SUITE_APPS.map((name) => app(name)),
 };

@@ -2,6 +2,7 @@
 import { BusClient, BusConsumer, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
+import { METRIC } from "../shared/names";
 import { Quarantine } from "../shared/quarantine";
 import { PROBE_WAIT_MS, StoreCapability } from "../shared/store-probe";
 import { CatalogClient } from "./catalog-client";
@@ -31,19 +32,19 @@ runApp("catalog-notifier", async (config, logger) => {
   const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier"), notifier.handle, logger, config.stopTimeoutMs);
   consumer.start();
   exposeMetrics({
-    received: () => consumer.stats.received,
-    "in flight": () => consumer.inFlight,
-    "catalog posts": () => notifier.stats.posted + notifier.stats.mocked,
-    "catalog retries": () => notifier.stats.retries,
-    "catalog failures": () => notifier.stats.rejected,
-    "already posted": () => notifier.stats.skipped,
-    "found in catalog": () => notifier.stats.foundInCatalog,
-    "claim conflicts": () => notifier.stats.claimConflicts,
-    "posts in progress": () => notifier.postsInProgress,
-    "catalog auth failures": () => notifier.tokenAlarm.failures,
-    "catalog token refused": () => (notifier.tokenAlarm.failing ? 1 : 0),
-    quarantined: () => notifier.stats.quarantined,
-    "store conditional writes": () => store.metric,
+    [METRIC.received]: () => consumer.stats.received,
+    [METRIC.inFlight]: () => consumer.inFlight,
+    [METRIC.catalogPosts]: () => notifier.stats.posted + notifier.stats.mocked,
+    [METRIC.catalogRetries]: () => notifier.stats.retries,
+    [METRIC.catalogFailures]: () => notifier.stats.rejected,
+    [METRIC.alreadyPosted]: () => notifier.stats.skipped,
+    [METRIC.foundInCatalog]: () => notifier.stats.foundInCatalog,
+    [METRIC.claimConflicts]: () => notifier.stats.claimConflicts,
+    [METRIC.postsInProgress]: () => notifier.postsInProgress,
+    [METRIC.catalogAuthFailures]: () => notifier.tokenAlarm.failures,
+    [METRIC.catalogTokenRefused]: () => (notifier.tokenAlarm.failing ? 1 : 0),
+    [METRIC.quarantined]: () => notifier.stats.quarantined,
+    [METRIC.storeConditionalWrites]: () => store.metric,
   });
   logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
   return {

@@ -3,6 +3,7 @@
 // at most every `repeatMs` while it lasts, at info level when the token works again; `failing` is a
 // pm2 metric that `oam-status health` reports.
 import type { CatalogAuthError, Logger } from "../shared";
+import { EVENT } from "../shared/names";
 
 export class TokenAlarm {
   failures = 0;
@@ -24,7 +25,7 @@ export class TokenAlarm {
     const report = now - this.lastReportAt >= this.repeatMs;
     if (report) this.lastReportAt = now;
     this.logger.log(report ? "error" : "warn", "the catalog refuses the API token; jobs wait and are retried until it works (check OAM_API_TOKEN)", {
-      event: "catalog.token_refused",
+      event: EVENT.catalogTokenRefused,
       httpStatus: err.status,
       response: err.responseBody,
       jobId,

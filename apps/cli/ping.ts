@@ -5,6 +5,7 @@ import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { sleep } from "../shared";
+import { EVENT } from "../shared/names";
 
 export async function ping(sqs: SQSClient, queueUrl: string, logDir: string, timeoutMs: number): Promise<{ pingId: string; roundTripMs: number }> {
   const logFile = path.join(logDir, "poller.out.log");
@@ -13,7 +14,11 @@ export async function ping(sqs: SQSClient, queueUrl: string, logDir: string, tim
   const started = Date.now();
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ test: true, pingId, sentAt: new Date(started).toISOString() }) }));
   while (Date.now() - started < timeoutMs) {
-    const found = await readFrom(logFile, from).then((text) => text.includes(pingId), () => false);
+    // The poller's answer: its message.test line, which carries the ping's body.
+    const found = await readFrom(logFile, from).then(
+      (text) => text.split("\n").some((line) => line.includes(`"event":"${EVENT.messageTest}"`) && line.includes(pingId)),
+      () => false,
+    );
     if (found) return { pingId, roundTripMs: Date.now() - started };
     await sleep(100);
   }

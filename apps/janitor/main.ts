@@ -4,6 +4,7 @@ import cron from "node-cron";
 import { errorMessage, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { ageSeconds, exposeMetrics } from "../shared/metrics";
+import { METRIC } from "../shared/names";
 import { startMonitoring } from "../monitoring/start-monitoring";
 import { pruneStatuses } from "./prune";
 
@@ -11,10 +12,10 @@ runApp("janitor", async (config, logger) => {
   const s3 = createS3Client(config);
   const stats = { lastRunAt: 0, lastDeleted: 0, deleted: 0, failedRuns: 0 };
   exposeMetrics({
-    "last run age": { value: () => ageSeconds(stats.lastRunAt), unit: "s" },
-    "last run deleted": () => stats.lastDeleted,
-    deleted: () => stats.deleted,
-    "failed runs": () => stats.failedRuns,
+    [METRIC.lastRunAge]: { value: () => ageSeconds(stats.lastRunAt), unit: "s" },
+    [METRIC.lastRunDeleted]: () => stats.lastDeleted,
+    [METRIC.deleted]: () => stats.deleted,
+    [METRIC.failedRuns]: () => stats.failedRuns,
   });
   const run = async (reason: string) => {
     logger.info("pruning", { event: "janitor.started", reason, prefix: config.status.prefix, retentionDays: config.janitor.retentionDays });

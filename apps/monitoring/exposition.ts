@@ -3,7 +3,7 @@
 // backlog and the build. Built afresh from a snapshot at each scrape: the values live in the apps
 // and in pm2, this process only renders them. Labels are app names and the version, never config.
 import { Counter, Gauge, Registry, type RegistryContentType } from "prom-client";
-import { SUITE_APPS } from "../shared/health";
+import { SUITE_APPS } from "../shared/names";
 import type { Pm2App } from "../shared/pm2-processes";
 import { PM2_METRIC_NAMES, promMetricFor, type PromMetric } from "./pm2-metric-names";
 import type { Backlog } from "./queue-backlog";
@@ -101,7 +101,7 @@ export async function renderMetrics(s: Snapshot, contentType: RegistryContentTyp
     }
     // Only the suite's own apps report metrics this table knows (the local profile's servers and
     // any other app in the same pm2 report none, or their own).
-    if (!online || !SUITE_APPS.includes(app.name)) continue;
+    if (!online || !(SUITE_APPS as readonly string[]).includes(app.name)) continue;
     for (const [name, value] of Object.entries(app.metrics)) {
       const metric = promMetricFor(app.name, name);
       if (metric) b.add(metric, labels, Number(value));

@@ -3,6 +3,7 @@ import { BusServer, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { createSqsClient } from "../shared/sqs-client";
 import { ageSeconds, exposeMetrics } from "../shared/metrics";
+import { METRIC } from "../shared/names";
 import { Poller } from "./poller";
 import { Quarantine } from "../shared/quarantine";
 
@@ -18,16 +19,16 @@ runApp("poller", async (config, logger) => {
   });
   poller.start();
   exposeMetrics({
-    polls: () => poller.stats.polls,
-    received: () => poller.stats.received,
-    acked: () => poller.stats.acked,
-    "in flight": () => poller.inFlight.size,
-    "oldest in-flight age": { value: () => Math.round(poller.inFlight.oldestAgeMs(Date.now()) / 1000), unit: "s" },
-    "last poll age": { value: () => ageSeconds(poller.stats.lastPollAt), unit: "s" },
-    quarantined: () => poller.stats.quarantined,
-    republished: () => poller.stats.republished,
-    deleted: () => poller.deletedCount,
-    "delete calls": () => poller.deleteCalls,
+    [METRIC.polls]: () => poller.stats.polls,
+    [METRIC.received]: () => poller.stats.received,
+    [METRIC.acked]: () => poller.stats.acked,
+    [METRIC.inFlight]: () => poller.inFlight.size,
+    [METRIC.oldestInFlightAge]: { value: () => Math.round(poller.inFlight.oldestAgeMs(Date.now()) / 1000), unit: "s" },
+    [METRIC.lastPollAge]: { value: () => ageSeconds(poller.stats.lastPollAt), unit: "s" },
+    [METRIC.quarantined]: () => poller.stats.quarantined,
+    [METRIC.republished]: () => poller.stats.republished,
+    [METRIC.deleted]: () => poller.deletedCount,
+    [METRIC.deleteCalls]: () => poller.deleteCalls,
   });
   logger.info("polling", { event: "poller.polling", queueUrl: config.sqs.queueUrl, waitSeconds: config.sqs.waitSeconds, bus: config.bus.pubEndpoint });
   return poller;

@@ -14,6 +14,7 @@ import {
   type Envelope,
   type Logger,
 } from "../shared";
+import { EVENT } from "../shared/names";
 import { drainDeadline } from "../shared/stop-budget";
 import { InFlightTable, type InFlightEntry } from "./in-flight";
 import { ORIGINAL_SENT_TIMESTAMP, type Quarantine } from "../shared/quarantine";
@@ -183,7 +184,7 @@ export class Poller {
     }
     if (parsed.kind === "test") {
       this.stats.tests++;
-      this.deps.logger.info("test message received: the poller is listening", { event: "message.test", messageId, body: parsed.body });
+      this.deps.logger.info("test message received: the poller is listening", { event: EVENT.messageTest, messageId, body: parsed.body });
       this.deleter.enqueue(messageId, m.ReceiptHandle ?? "");
       return;
     }
@@ -212,7 +213,7 @@ export class Poller {
     try {
       const key = await this.deps.quarantine.keep(m, reason);
       this.stats.quarantined++;
-      this.deps.logger.warn("invalid message quarantined", { event: "message.invalid", messageId, reason, quarantineKey: key });
+      this.deps.logger.warn("invalid message quarantined", { event: EVENT.messageInvalid, messageId, reason, quarantineKey: key });
       this.deleter.enqueue(messageId, m.ReceiptHandle ?? "");
     } catch (err) {
       // Not kept, so not deleted: SQS delivers it again after the visibility timeout.

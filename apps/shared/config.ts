@@ -6,6 +6,7 @@ import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+import type { SuiteApp } from "./names";
 import { resolveLogDir } from "./log-dir";
 import { DEFAULT_OBJECT_ACL, isObjectAcl, NO_OBJECT_ACL, OBJECT_ACLS, type ObjectAcl } from "./object-acl";
 
@@ -175,7 +176,7 @@ const schema = z.object({
   OAM_MAIL_BATCH_SECONDS: int(1, 86400, 60),
 });
 
-export type AppName = "poller" | "status-writer" | "catalog-notifier" | "janitor" | "cli";
+export type AppName = SuiteApp | "cli";
 
 export interface Config {
   app: AppName;

@@ -7,9 +7,8 @@
 // A catalog that refuses the token is a failure: finished jobs wait until an operator fixes it.
 // A store that ignores conditional writes is a note, not a failure: one suite stays correct
 // (DESIGN, "What the suite may assume of its store").
+import { EVENT, METRIC, SUITE_APPS } from "./names";
 import type { Pm2App } from "./pm2-processes";
-
-export const SUITE_APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
 
 export interface HealthAssessment {
   healthy: boolean;
@@ -37,7 +36,7 @@ export function assessHealth(apps: Pm2App[], maxPollAgeSeconds: number, now = Da
   const poller = apps.find((a) => a.name === "poller");
   if (poller?.status === "online") {
     const uptimeSeconds = Math.round((now - poller.startedAt) / 1000);
-    const raw = poller.metrics["last poll age"];
+    const raw = poller.metrics[METRIC.lastPollAge];
     const pollAge = raw === undefined ? -1 : Number(raw);
     if (uptimeSeconds > maxPollAgeSeconds && (pollAge < 0 || pollAge > maxPollAgeSeconds)) {
       problems.push(`the poller has not completed a poll for ${pollAge < 0 ? `its ${uptimeSeconds} s of uptime` : `${pollAge} s`}`);
@@ -46,10 +45,10 @@ export function assessHealth(apps: Pm2App[], maxPollAgeSeconds: number, now = Da
     }
   }
   const notifier = apps.find((a) => a.name === "catalog-notifier");
-  if (notifier?.status === "online" && Number(notifier.metrics["catalog token refused"]) === 1) {
-    problems.push("the catalog refuses the API token (HTTP 401/403): finished jobs wait until it works (catalog-notifier log, event catalog.token_refused)");
+  if (notifier?.status === "online" && Number(notifier.metrics[METRIC.catalogTokenRefused]) === 1) {
+    problems.push(`the catalog refuses the API token (HTTP 401/403): finished jobs wait until it works (catalog-notifier log, event ${EVENT.catalogTokenRefused})`);
   }
-  const probed = ["status-writer", "catalog-notifier"].map((n) => apps.find((a) => a.name === n)?.metrics["store conditional writes"]).map(Number);
+  const probed = ["status-writer", "catalog-notifier"].map((n) => apps.find((a) => a.name === n)?.metrics[METRIC.storeConditionalWrites]).map(Number);
   const conditionalWrites = probed.includes(0) ? "ignored" : probed.every((v) => v === 1) ? "honoured" : "unknown";
   if (conditionalWrites === "ignored") {
     notes.push("the S3 store ignores conditional writes (If-None-Match/If-Match): this suite reads before writing and stays correct, but two suites must not share its bucket and prefix");

@@ -7,6 +7,7 @@ import type { Message } from "@aws-sdk/client-sqs";
 import type { Envelope } from "./bus";
 import { quarantineKey } from "./keys";
 import type { Logger } from "./logger";
+import { EVENT } from "./names";
 
 /**
  * The SQS message attribute with which `oam-status replay` sends a message's original SentTimestamp:
@@ -55,7 +56,7 @@ export class Quarantine {
   async setAside(envelope: Envelope, app: string, reason: string, logger: Logger): Promise<string> {
     const key = await this.keepEnvelope(envelope, app, reason);
     logger.error("message set aside in quarantine: its work kept failing while other work succeeded", {
-      event: "message.quarantined",
+      event: EVENT.messageQuarantined,
       messageId: envelope.messageId,
       jobId: envelope.body.jobId,
       reason,

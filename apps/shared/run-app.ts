@@ -7,6 +7,7 @@ import { FATAL_MAIL_TIMEOUT_MS, mailConfigError, mailPendingErrors } from "./fat
 import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";
 import { logOffset, pm2OutLog, waitForLogLine } from "./pm2-log-flush";
+import { EVENT } from "./names";
 import { SUITE_VERSION } from "./version";
 
 import { drainDeadline, exitDeadline, LOG_FLUSH_MS, LOGGER_END_MS, STOP_MAIL_MS } from "./stop-budget";
@@ -54,7 +55,7 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
       .then(async () => {
         const outLog = pm2OutLog();
         const offset = logOffset(outLog);
-        logger.info("stopped", { event: "app.stopped" });
+        logger.info("stopped", { event: EVENT.appStopped });
         // Errors still waiting for their batch window go out now, or never.
         await mailPendingErrors(logger, STOP_MAIL_MS);
         // Transports finish at once, unless error mail is still sending: do not wait long for it.
@@ -63,7 +64,7 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
           logger.end();
           setTimeout(resolve, LOGGER_END_MS).unref();
         });
-        await waitForLogLine(outLog, offset, '"event":"app.stopped"', LOG_FLUSH_MS);
+        await waitForLogLine(outLog, offset, `"event":"${EVENT.appStopped}"`, LOG_FLUSH_MS);
         process.exit(0);
       })
       .catch((err) => {
@@ -89,7 +90,7 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
   start(config, logger)
     .then((r) => {
       running = r;
-      logger.info("started", { event: "app.started", version: SUITE_VERSION, ...r.describe?.() });
+      logger.info("started", { event: EVENT.appStarted, version: SUITE_VERSION, ...r.describe?.() });
       // pm2 (wait_ready in ecosystem.config.js) counts the app as up, and answers `pm2 start` or
       // `pm2 restart`, only now: a restart issued while an app is still loading would otherwise
       // meet Node's default SIGINT handling, and the app would die without a graceful stop.

@@ -2,6 +2,7 @@
 import { BusClient, BusConsumer, runApp } from "../shared";
 import { createS3Client } from "../shared/s3-client";
 import { exposeMetrics } from "../shared/metrics";
+import { METRIC } from "../shared/names";
 import { Quarantine } from "../shared/quarantine";
 import { PROBE_WAIT_MS, StoreCapability } from "../shared/store-probe";
 import { DocumentStore } from "./document-store";
@@ -20,15 +21,15 @@ runApp("status-writer", async (config, logger) => {
   const consumer = new BusConsumer(new BusClient(config.bus, "status-writer"), writer.handle, logger, config.stopTimeoutMs);
   consumer.start();
   exposeMetrics({
-    received: () => consumer.stats.received,
-    "in flight": () => consumer.inFlight,
-    "documents written": () => writer.stats.written,
-    "older, not written": () => writer.stats.stale,
-    "superseded, not written": () => writer.stats.superseded,
-    "conditional-write conflicts": () => writer.stats.conflicts,
-    "write retries": () => writer.stats.retries,
-    quarantined: () => writer.stats.quarantined,
-    "store conditional writes": () => store.metric,
+    [METRIC.received]: () => consumer.stats.received,
+    [METRIC.inFlight]: () => consumer.inFlight,
+    [METRIC.documentsWritten]: () => writer.stats.written,
+    [METRIC.stale]: () => writer.stats.stale,
+    [METRIC.superseded]: () => writer.stats.superseded,
+    [METRIC.conditionalWriteConflicts]: () => writer.stats.conflicts,
+    [METRIC.writeRetries]: () => writer.stats.retries,
+    [METRIC.quarantined]: () => writer.stats.quarantined,
+    [METRIC.storeConditionalWrites]: () => store.metric,
   });
   return {
     describe: () => store.describe(),

@@ -28,6 +28,7 @@ import {
   type Rank,
 } from "../shared";
 import { deferred } from "../shared/deferred";
+import { EVENT } from "../shared/names";
 import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/message-bound";
 import type { Quarantine } from "../shared/quarantine";
 import { conditionsDecide } from "../shared/store-probe";
@@ -149,7 +150,7 @@ export class StatusWriter {
         const now = Date.now();
         // The latencies `npm run bench` reads: SQS receive -> document durable, and the bus hop.
         this.logger.debug("status written", {
-          event: "status.written",
+          event: EVENT.statusWritten,
           key,
           messageId: envelope.messageId,
           status: doc.status,

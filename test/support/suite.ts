@@ -10,7 +10,9 @@ import { Pm2 } from "./pm2";
 import { freePort } from "./ports";
 import { waitFor } from "./wait";
 
-export const APPS = ["poller", "status-writer", "catalog-notifier", "janitor"];
+import { SUITE_APPS } from "../../apps/shared/names";
+
+export const APPS: readonly string[] = SUITE_APPS;
 
 export interface Suite {
   pm2: Pm2;
