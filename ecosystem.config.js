@@ -10,14 +10,14 @@ const path = require("node:path");
 
 const root = __dirname;
 // LOG_DIR's `{hostname}` (the image: /data/log/{hostname}) is replaced as the apps' config does it.
-// pm2's kill_timeout comes from the apps' stop budget (apps/shared/stop-budget.ts), so it always
+// pm2's kill_timeout comes from the apps' stop budget (apps/shared/runtime/stop-budget.ts), so it always
 // outlasts their own deadline. Both rules are read from the build.
 let resolveLogDir, stopTimeoutMs, killTimeoutMs, SUITE_APPS;
 try {
-  ({ SUITE_APPS } = require("./dist/apps/shared/names.js"));
-  ({ resolveLogDir } = require("./dist/apps/shared/log-dir.js"));
-  ({ stopTimeoutMs } = require("./dist/apps/shared/config.js"));
-  ({ killTimeoutMs } = require("./dist/apps/shared/stop-budget.js"));
+  ({ SUITE_APPS } = require("./dist/apps/shared/runtime/names.js"));
+  ({ resolveLogDir } = require("./dist/apps/shared/runtime/log-dir.js"));
+  ({ stopTimeoutMs } = require("./dist/apps/shared/runtime/config.js"));
+  ({ killTimeoutMs } = require("./dist/apps/shared/runtime/stop-budget.js"));
 } catch (err) {
   throw new Error(`ecosystem.config.js needs the compiled suite: run \`npm run build\` first (${err.message})`, { cause: err });
 }
@@ -46,7 +46,7 @@ function app(name, extra = {}) {
     // max_memory_restart keep each app small, for a few percent of throughput (docs/performance.md).
     node_args: ["--max-semi-space-size=4", "--max-old-space-size=192"],
     // pm2 loads its own copy of @pm2/io (pm2-io-bpm, 12 MB of RSS) into every app unless told not
-    // to; the apps report through tx2 instead, runtime gauges included (apps/shared/metrics.ts).
+    // to; the apps report through tx2 instead, runtime gauges included (apps/shared/runtime/metrics.ts).
     pmx: false,
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BusClient, BusServer, TOPIC_ALL, type BusEndpoints, type Envelope } from "../apps/shared/bus";
-import { sleep } from "../apps/shared/retry";
+import { BusClient, BusServer, TOPIC_ALL, type BusEndpoints, type Envelope } from "../apps/shared/bus/bus";
+import { sleep } from "../apps/shared/util/retry";
 import { percentiles, round } from "./stats";
 import { freePort } from "../test/support/ports";
 

@@ -7,10 +7,10 @@
 //
 //   node dist/bench/fallback-cost.js [--jobs 1000] [--runs 3] [--s3-dir /dev/shm]
 import { parseArgs } from "node:util";
-import { unboundedSignal } from "../apps/shared/abort";
-import type { Envelope } from "../apps/shared/bus";
-import { createLogger } from "../apps/shared/logger";
-import type { StoreMode } from "../apps/shared/store-probe";
+import { unboundedSignal } from "../apps/shared/util/abort";
+import type { Envelope } from "../apps/shared/bus/bus";
+import { createLogger } from "../apps/shared/runtime/logger";
+import type { StoreMode } from "../apps/shared/aws/store-probe";
 import { DocumentStore } from "../apps/status-writer/document-store";
 import { StatusWriter } from "../apps/status-writer/status-writer";
 import { startLocalS3, type LocalS3, type StoreKind } from "../test/support/local-servers";

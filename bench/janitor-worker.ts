@@ -1,7 +1,7 @@
 // Runs one prune in its own process, so its time, DeleteObjects calls and peak memory are its own.
 import { S3Client } from "@aws-sdk/client-s3";
 import { pruneStatuses } from "../apps/janitor/prune";
-import { createLogger } from "../apps/shared/logger";
+import { createLogger } from "../apps/shared/runtime/logger";
 
 const [s3Endpoint, bucket, prefix] = process.argv.slice(2);
 const s3 = new S3Client({ region: "us-east-1", endpoint: s3Endpoint, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, forcePathStyle: true });

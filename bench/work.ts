@@ -1,9 +1,9 @@
 // The work every contender does per message, as the suite does it: the status document to S3, and
 // for a finished mosaic one POST to the catalog stand-in.
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { buildCatalogPayload } from "../apps/shared/catalog-payload";
-import { parseBody } from "../apps/shared/message";
-import { buildStatusDocument } from "../apps/shared/status-document";
+import { buildCatalogPayload } from "../apps/shared/domain/catalog-payload";
+import { parseBody } from "../apps/shared/domain/message";
+import { buildStatusDocument } from "../apps/shared/domain/status-document";
 
 export async function doWork(s3: S3Client, bucket: string, prefix: string, catalogUrl: string, body: string): Promise<void> {
   const parsed = parseBody(body);

@@ -9,10 +9,9 @@ const fileEnv = parseEnv(fs.readFileSync(path.join(__dirname, "local.env"), "utf
 const localEnv = Object.fromEntries(Object.entries(fileEnv).map(([k, v]) => [k, process.env[k] ?? v]));
 const { app, apps } = require(path.join(root, "ecosystem.config.js"));
 
-const servers = [
-  app("local-sqs"),
-  app("local-s3", { node_args: ["--openssl-legacy-provider"] }),
-];
+// The development servers live in dev/, outside the product (and its image).
+const server = (name, extra = {}) => app(name, { script: path.join(root, "dist/dev", name, "main.js"), ...extra });
+const servers = [server("local-sqs"), server("local-s3", { node_args: ["--openssl-legacy-provider"] })];
 
 module.exports = {
   apps: [...servers, ...apps].map((a) => ({ ...a, env: { ...a.env, ...localEnv, NODE_ENV: "development" } })),

@@ -8,7 +8,9 @@
 // (docs/performance.md).
 import http from "node:http";
 import https from "node:https";
-import { CatalogAuthError, PermanentCatalogError, redact, TransientError, tmsEndpoint, type CatalogPayload } from "../shared";
+import { CatalogAuthError, PermanentCatalogError, TransientError } from "../shared/util/errors";
+import { redact } from "../shared/runtime/logger";
+import { tmsEndpoint, type CatalogPayload } from "../shared/domain/catalog-payload";
 
 export interface CatalogResult {
   status: number;

@@ -15,22 +15,16 @@
 // A refused token (401, 403) is not the job's fault: it is retried until the token works (token-alarm.ts).
 // A job whose post keeps failing while the catalog accepts others is set aside in quarantine once
 // out of its bound (message-bound.ts), and acked.
-import {
-  buildCatalogPayload,
-  CatalogAuthError,
-  errorMessage,
-  isPreconditionFailure,
-  KeyedQueue,
-  PermanentCatalogError,
-  retryForever,
-  TransientError,
-  type CatalogPayload,
-  type Envelope,
-  type Logger,
-} from "../shared";
-import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/message-bound";
-import type { Quarantine } from "../shared/quarantine";
-import { conditionsDecide } from "../shared/store-probe";
+import { buildCatalogPayload, type CatalogPayload } from "../shared/domain/catalog-payload";
+import { CatalogAuthError, errorMessage, PermanentCatalogError, TransientError } from "../shared/util/errors";
+import { isPreconditionFailure } from "../shared/aws/aws-errors";
+import { KeyedQueue } from "../shared/util/keyed-queue";
+import { retryForever } from "../shared/util/retry";
+import { type Envelope } from "../shared/bus/bus";
+import { type Logger } from "../shared/runtime/logger";
+import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/domain/message-bound";
+import type { Quarantine } from "../shared/aws/quarantine";
+import { conditionsDecide } from "../shared/aws/store-probe";
 import type { CatalogClient, CatalogResult, Lookup } from "./catalog-client";
 import type { CatalogRecord, CatalogRecords, StoredRecord } from "./catalog-records";
 import { Slots } from "./slots";

@@ -5,8 +5,9 @@
 // notification is recorded there too, for an operator. On a store that ignores conditional writes
 // the conditions are left out and the notifier reads the record before claiming (store-probe.ts).
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { catalogRecordKey, isNotFound } from "../shared";
-import { sendConditions, type StoreModeSource } from "../shared/store-probe";
+import { catalogRecordKey } from "../shared/domain/keys";
+import { isNotFound } from "../shared/aws/aws-errors";
+import { sendConditions, type StoreModeSource } from "../shared/aws/store-probe";
 
 export interface CatalogRecord {
   jobId: string;

@@ -1,10 +1,12 @@
 // catalog-notifier: mosaic FINISHED on the bus -> POST $OAM_CATALOG_URL/tms (or a log line when MOCK_OAM_API=true).
-import { BusClient, BusConsumer, runApp } from "../shared";
-import { createS3Client } from "../shared/s3-client";
-import { exposeMetrics } from "../shared/metrics";
-import { METRIC } from "../shared/names";
-import { Quarantine } from "../shared/quarantine";
-import { PROBE_WAIT_MS, StoreCapability } from "../shared/store-probe";
+import { BusClient } from "../shared/bus/bus";
+import { BusConsumer } from "../shared/bus/consumer";
+import { runApp } from "../shared/runtime/run-app";
+import { createS3Client } from "../shared/aws/s3-client";
+import { exposeMetrics } from "../shared/runtime/metrics";
+import { METRIC } from "../shared/runtime/names";
+import { Quarantine } from "../shared/aws/quarantine";
+import { PROBE_WAIT_MS, StoreCapability } from "../shared/aws/store-probe";
 import { CatalogClient } from "./catalog-client";
 import { CatalogNotifier } from "./catalog-notifier";
 import { CatalogRecords } from "./catalog-records";

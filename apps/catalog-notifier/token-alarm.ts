@@ -2,8 +2,9 @@
 // finishes meanwhile waits for it. Reported at error level (so it is mailed) when it starts and then
 // at most every `repeatMs` while it lasts, at info level when the token works again; `failing` is a
 // pm2 metric that `oam-status health` reports.
-import type { CatalogAuthError, Logger } from "../shared";
-import { EVENT } from "../shared/names";
+import type { CatalogAuthError } from "../shared/util/errors";
+import type { Logger } from "../shared/runtime/logger";
+import { EVENT } from "../shared/runtime/names";
 
 export class TokenAlarm {
   failures = 0;

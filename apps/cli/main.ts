@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // oam-status: the operator's command line. Reads the same variables as the suite.
 import { parseArgs } from "node:util";
-import { ConfigError, errorMessage, loadConfig, SUITE_VERSION, type Config } from "../shared";
-import { createS3Client } from "../shared/s3-client";
-import { createSqsClient } from "../shared/sqs-client";
+import { ConfigError, errorMessage } from "../shared/util/errors";
+import { loadConfig, type Config } from "../shared/runtime/config";
+import { SUITE_VERSION } from "../shared/runtime/version";
+import { createS3Client } from "../shared/aws/s3-client";
+import { createSqsClient } from "../shared/aws/sqs-client";
 import { checkHealth, formatHealth } from "./health";
 import { ping } from "./ping";
 import { replay } from "./replay";

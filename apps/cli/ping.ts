@@ -4,8 +4,8 @@ import { randomUUID } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { sleep } from "../shared";
-import { EVENT } from "../shared/names";
+import { sleep } from "../shared/util/retry";
+import { EVENT } from "../shared/runtime/names";
 
 export async function ping(sqs: SQSClient, queueUrl: string, logDir: string, timeoutMs: number): Promise<{ pingId: string; roundTripMs: number }> {
   const logFile = path.join(logDir, "poller.out.log");

@@ -4,7 +4,7 @@
 // SentTimestamp as an attribute, so it keeps its place in its job's order.
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { ORIGINAL_SENT_TIMESTAMP, type QuarantineRecord } from "../shared/quarantine";
+import { ORIGINAL_SENT_TIMESTAMP, type QuarantineRecord } from "../shared/aws/quarantine";
 
 export interface ReplayOptions {
   s3: S3Client;

@@ -1,6 +1,7 @@
 // `oam-status status <jobId>`: prints a job's status document.
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { isNotFound, statusKey } from "../shared";
+import { isNotFound } from "../shared/aws/aws-errors";
+import { statusKey } from "../shared/domain/keys";
 
 export async function showStatus(s3: S3Client, bucket: string, prefix: string, jobId: string): Promise<string | null> {
   const key = statusKey(prefix, jobId);

@@ -1,11 +1,12 @@
 // janitor: on OAM_JANITOR_SCHEDULE (node-cron), deletes status documents older than DAYS_RETENTION days.
 // It also serves the suite's /metrics, /healthz and /readyz (apps/monitoring).
 import cron from "node-cron";
-import { errorMessage, runApp } from "../shared";
-import { createS3Client } from "../shared/s3-client";
-import { ageSeconds, exposeMetrics } from "../shared/metrics";
-import { METRIC } from "../shared/names";
-import { startMonitoring } from "../monitoring/start-monitoring";
+import { errorMessage } from "../shared/util/errors";
+import { runApp } from "../shared/runtime/run-app";
+import { createS3Client } from "../shared/aws/s3-client";
+import { ageSeconds, exposeMetrics } from "../shared/runtime/metrics";
+import { METRIC } from "../shared/runtime/names";
+import { startMonitoring } from "../shared/monitoring/start-monitoring";
 import { pruneStatuses } from "./prune";
 
 runApp("janitor", async (config, logger) => {

@@ -2,7 +2,8 @@
 // (with the slash, so `statusesX/` is never touched), only keys `<prefix>/<jobId>-status.json`,
 // DeleteObjects in batches of up to 1,000. Memory stays at one page plus one batch.
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { isStatusKey, type Logger } from "../shared";
+import { isStatusKey } from "../shared/domain/keys";
+import { type Logger } from "../shared/runtime/logger";
 
 export const MAX_DELETE_BATCH = 1000;
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 // Messages published on the bus and not yet acked by every consumer that must handle them.
-import type { ConsumerName, Envelope } from "../shared";
-import { topicFor } from "../shared";
+import type { ConsumerName, Envelope } from "../shared/bus/bus";
+import { topicFor } from "../shared/bus/bus";
 
 export interface InFlightEntry {
   envelope: Envelope;

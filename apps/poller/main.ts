@@ -1,11 +1,12 @@
 // poller: SQS -> validation -> ZeroMQ bus; deletes from SQS once consumers have acked.
-import { BusServer, runApp } from "../shared";
-import { createS3Client } from "../shared/s3-client";
-import { createSqsClient } from "../shared/sqs-client";
-import { ageSeconds, exposeMetrics } from "../shared/metrics";
-import { METRIC } from "../shared/names";
+import { BusServer } from "../shared/bus/bus";
+import { runApp } from "../shared/runtime/run-app";
+import { createS3Client } from "../shared/aws/s3-client";
+import { createSqsClient } from "../shared/aws/sqs-client";
+import { ageSeconds, exposeMetrics } from "../shared/runtime/metrics";
+import { METRIC } from "../shared/runtime/names";
 import { Poller } from "./poller";
-import { Quarantine } from "../shared/quarantine";
+import { Quarantine } from "../shared/aws/quarantine";
 
 runApp("poller", async (config, logger) => {
   const bus = new BusServer(config.bus);

@@ -1,23 +1,18 @@
 // The poller: long-polls SQS, validates, publishes on the bus, and deletes a message from SQS only
 // once every consumer that must handle it has acked. While it waits it keeps the message invisible
 // and republishes it when an ack is late or a consumer (re)subscribes.
-import { unboundedSignal } from "../shared/abort";
+import { unboundedSignal } from "../shared/util/abort";
 import { ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
-import {
-  BusServer,
-  errorMessage,
-  InvalidMessageError,
-  parseBody,
-  requiredConsumers,
-  sleep,
-  type Config,
-  type Envelope,
-  type Logger,
-} from "../shared";
-import { EVENT } from "../shared/names";
-import { drainDeadline } from "../shared/stop-budget";
+import { BusServer, requiredConsumers, type Envelope } from "../shared/bus/bus";
+import { errorMessage, InvalidMessageError } from "../shared/util/errors";
+import { parseBody } from "../shared/domain/message";
+import { sleep } from "../shared/util/retry";
+import { type Config } from "../shared/runtime/config";
+import { type Logger } from "../shared/runtime/logger";
+import { EVENT } from "../shared/runtime/names";
+import { drainDeadline } from "../shared/runtime/stop-budget";
 import { InFlightTable, type InFlightEntry } from "./in-flight";
-import { ORIGINAL_SENT_TIMESTAMP, type Quarantine } from "../shared/quarantine";
+import { ORIGINAL_SENT_TIMESTAMP, type Quarantine } from "../shared/aws/quarantine";
 import { BatchDeleter, changeVisibility } from "./sqs-batches";
 
 const TICK_MS = 1000;

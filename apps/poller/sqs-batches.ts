@@ -5,7 +5,8 @@ import {
   DeleteMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { errorMessage, type Logger } from "../shared";
+import { errorMessage } from "../shared/util/errors";
+import { type Logger } from "../shared/runtime/logger";
 
 const MAX_BATCH = 10;
 const MAX_CONCURRENT = 4;

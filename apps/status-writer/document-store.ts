@@ -1,8 +1,10 @@
 // Status documents in S3. Each carries its rank (SentTimestamp, stage, status) in the object's
 // metadata, so the writer can tell whether an incoming message is newer without reading the body.
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { formatRank, isNotFound, parseRank, type Rank, type StatusDocument } from "../shared";
-import { sendConditions, type StoreModeSource } from "../shared/store-probe";
+import { formatRank, parseRank, type Rank } from "../shared/domain/message";
+import { isNotFound } from "../shared/aws/aws-errors";
+import { type StatusDocument } from "../shared/domain/status-document";
+import { sendConditions, type StoreModeSource } from "../shared/aws/store-probe";
 
 export const RANK_METADATA = "oam-rank";
 

@@ -13,25 +13,21 @@
 // or a backlog after an outage), the older one is not written at all; it is done, and acked, once
 // the newer one's document is durable. One PUT instead of several, and no window in which the older
 // state is visible.
-import {
-  buildStatusDocument,
-  compareRank,
-  errorMessage,
-  isPreconditionFailure,
-  KeyedQueue,
-  LruMap,
-  rankOf,
-  retryForever,
-  statusKey,
-  type Envelope,
-  type Logger,
-  type Rank,
-} from "../shared";
-import { deferred } from "../shared/deferred";
-import { EVENT } from "../shared/names";
-import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/message-bound";
-import type { Quarantine } from "../shared/quarantine";
-import { conditionsDecide } from "../shared/store-probe";
+import { buildStatusDocument } from "../shared/domain/status-document";
+import { compareRank, rankOf, type Rank } from "../shared/domain/message";
+import { errorMessage } from "../shared/util/errors";
+import { isPreconditionFailure } from "../shared/aws/aws-errors";
+import { KeyedQueue } from "../shared/util/keyed-queue";
+import { LruMap } from "../shared/util/lru";
+import { retryForever } from "../shared/util/retry";
+import { statusKey } from "../shared/domain/keys";
+import { type Envelope } from "../shared/bus/bus";
+import { type Logger } from "../shared/runtime/logger";
+import { deferred } from "../shared/util/deferred";
+import { EVENT } from "../shared/runtime/names";
+import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/domain/message-bound";
+import type { Quarantine } from "../shared/aws/quarantine";
+import { conditionsDecide } from "../shared/aws/store-probe";
 import type { DocumentStore, StoredVersion } from "./document-store";
 
 const MAX_CONFLICTS = 10;

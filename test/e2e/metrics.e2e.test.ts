@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { promMetricFor } from "../../apps/monitoring/pm2-metric-names";
-import { SUITE_APPS } from "../../apps/shared/names";
+import { promMetricFor } from "../../apps/shared/monitoring/pm2-metric-names";
+import { SUITE_APPS } from "../../apps/shared/runtime/names";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "../support/local-servers";
 import { parseExposition, promtoolCheck, promtoolMissing, sampleValue, type Sample } from "../support/prometheus";

@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { Pull, Subscriber } from "zeromq";
 import { afterEach, describe, expect, it } from "vitest";
-import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, topicFor, type Ack, type Envelope } from "../../apps/shared/bus";
-import type { StatusMessage } from "../../apps/shared/message";
+import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, topicFor, type Ack, type Envelope } from "../../apps/shared/bus/bus";
+import type { StatusMessage } from "../../apps/shared/domain/message";
 import { waitFor } from "../support/wait";
 
 function envelope(i: number, body: Partial<StatusMessage> = {}): Envelope {

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
-import { PermanentCatalogError, TransientError } from "../../apps/shared/errors";
+import { PermanentCatalogError, TransientError } from "../../apps/shared/util/errors";
 
 const payload = { uri: "http://oam-tiles.s3.amazonaws.com/job-1/{z}/{x}/{y}.png", images: [{ uuid: "http://b.s3.amazonaws.com/job-1.tif" }] };
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../apps/shared/run-app";
+import { EXIT_CONFIG } from "../../apps/shared/runtime/run-app";
 import { ROOT } from "../support/local-servers";
 import { Pm2 } from "../support/pm2";
 import { waitFor } from "../support/wait";

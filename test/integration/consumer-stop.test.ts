@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BusClient, BusServer, TOPIC_ALL, type Ack, type Envelope } from "../../apps/shared/bus";
-import { BusConsumer } from "../../apps/shared/consumer";
-import { createLogger } from "../../apps/shared/logger";
+import { BusClient, BusServer, TOPIC_ALL, type Ack, type Envelope } from "../../apps/shared/bus/bus";
+import { BusConsumer } from "../../apps/shared/bus/consumer";
+import { createLogger } from "../../apps/shared/runtime/logger";
 import { waitFor } from "../support/wait";
 
 const logger = createLogger("consumer-test", { silent: true });

@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EXIT_CONFIG } from "../../apps/shared/run-app";
-import { createLogger, registerSecret } from "../../apps/shared/logger";
+import { EXIT_CONFIG } from "../../apps/shared/runtime/run-app";
+import { createLogger, registerSecret } from "../../apps/shared/runtime/logger";
 import { ROOT } from "../support/local-servers";
 import { waitFor } from "../support/wait";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pruneStatuses } from "../../apps/janitor/prune";
-import { createLogger } from "../../apps/shared/logger";
+import { createLogger } from "../../apps/shared/runtime/logger";
 import { ROOT, startLocalS3, suiteEnv, type LocalS3 } from "../support/local-servers";
 import { waitFor } from "../support/wait";
 

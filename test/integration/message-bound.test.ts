@@ -4,8 +4,8 @@
 // catalog as a whole quarantines nothing.
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Envelope } from "../../apps/shared/bus";
-import { Quarantine } from "../../apps/shared/quarantine";
+import type { Envelope } from "../../apps/shared/bus/bus";
+import { Quarantine } from "../../apps/shared/aws/quarantine";
 import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
 import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
 import { CatalogRecords } from "../../apps/catalog-notifier/catalog-records";

@@ -5,9 +5,9 @@
 import http from "node:http";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MonitoringServer } from "../../apps/monitoring/monitoring-server";
-import { QueueBacklog } from "../../apps/monitoring/queue-backlog";
-import { Pm2Unavailable, type Pm2App } from "../../apps/shared/pm2-processes";
+import { MonitoringServer } from "../../apps/shared/monitoring/monitoring-server";
+import { QueueBacklog } from "../../apps/shared/monitoring/queue-backlog";
+import { Pm2Unavailable, type Pm2App } from "../../apps/shared/runtime/pm2-processes";
 import { capturingLogger } from "../support/capture-logger";
 import { CREDENTIALS, REGION, startLocalSqs, type LocalSqs } from "../support/local-servers";
 import { freePort } from "../support/ports";

@@ -8,8 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../apps/shared/config";
-import { createS3Client } from "../../apps/shared/s3-client";
+import { loadConfig } from "../../apps/shared/runtime/config";
+import { createS3Client } from "../../apps/shared/aws/s3-client";
 import { CREDENTIALS, REGION, startLocalS3, type LocalS3 } from "../support/local-servers";
 import { readJson } from "../support/suite";
 

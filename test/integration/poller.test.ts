@@ -6,10 +6,10 @@ import path from "node:path";
 import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Poller } from "../../apps/poller/poller";
-import { Quarantine } from "../../apps/shared/quarantine";
-import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, type ConsumerName, type Envelope } from "../../apps/shared/bus";
-import { loadConfig } from "../../apps/shared/config";
-import { createLogger } from "../../apps/shared/logger";
+import { Quarantine } from "../../apps/shared/aws/quarantine";
+import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, type ConsumerName, type Envelope } from "../../apps/shared/bus/bus";
+import { loadConfig } from "../../apps/shared/runtime/config";
+import { createLogger } from "../../apps/shared/runtime/logger";
 import { startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
 import { waitFor } from "../support/wait";
 

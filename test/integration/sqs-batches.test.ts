@@ -3,7 +3,7 @@
 import { ReceiveMessageCommand, SendMessageBatchCommand, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BatchDeleter } from "../../apps/poller/sqs-batches";
-import { createLogger } from "../../apps/shared/logger";
+import { createLogger } from "../../apps/shared/runtime/logger";
 import { startLocalSqs, type LocalSqs } from "../support/local-servers";
 import { waitFor } from "../support/wait";
 

@@ -3,11 +3,11 @@
 // job's messages that wait behind each other (one PUT for a burst, every message done only once the
 // newest document is durable).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../apps/shared/logger";
-import type { Envelope } from "../../apps/shared/bus";
+import { createLogger } from "../../apps/shared/runtime/logger";
+import type { Envelope } from "../../apps/shared/bus/bus";
 import { DocumentStore } from "../../apps/status-writer/document-store";
 import { StatusWriter } from "../../apps/status-writer/status-writer";
-import { StoreCapability } from "../../apps/shared/store-probe";
+import { StoreCapability } from "../../apps/shared/aws/store-probe";
 import { startLocalS3, STORE_KINDS, type LocalS3 } from "../support/local-servers";
 import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";

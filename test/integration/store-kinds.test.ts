@@ -4,9 +4,9 @@
 // document, the read-first path does not.
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Envelope } from "../../apps/shared/bus";
-import { createLogger } from "../../apps/shared/logger";
-import { StoreCapability, probeConditionalWrites, type StoreMode } from "../../apps/shared/store-probe";
+import type { Envelope } from "../../apps/shared/bus/bus";
+import { createLogger } from "../../apps/shared/runtime/logger";
+import { StoreCapability, probeConditionalWrites, type StoreMode } from "../../apps/shared/aws/store-probe";
 import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
 import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
 import { CatalogRecords } from "../../apps/catalog-notifier/catalog-records";

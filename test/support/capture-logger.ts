@@ -2,7 +2,7 @@
 // the console, for tests that check what was logged.
 import { Writable } from "node:stream";
 import winston from "winston";
-import { createLogger, type Logger } from "../../apps/shared/logger";
+import { createLogger, type Logger } from "../../apps/shared/runtime/logger";
 
 export function capturingLogger(app: string, opts: { debug?: boolean } = {}): { logger: Logger; lines: Array<Record<string, any>> } {
   const lines: Array<Record<string, any>> = [];

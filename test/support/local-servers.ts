@@ -21,7 +21,7 @@ export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const REGION = "us-east-1";
 
 function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = [], args: string[] = []): ChildProcess {
-  const file = script.endsWith(".js") ? path.join(ROOT, script) : path.join(ROOT, "dist/apps", script, "main.js");
+  const file = script.endsWith(".js") ? path.join(ROOT, script) : path.join(ROOT, "dist/dev", script, "main.js");
   const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],

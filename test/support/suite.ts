@@ -10,7 +10,7 @@ import { Pm2 } from "./pm2";
 import { freePort } from "./ports";
 import { waitFor } from "./wait";
 
-import { SUITE_APPS } from "../../apps/shared/names";
+import { SUITE_APPS } from "../../apps/shared/runtime/names";
 
 export const APPS: readonly string[] = SUITE_APPS;
 

@@ -1,8 +1,8 @@
 // What the OAM Catalog is told when a job's tiles are ready: POST <catalog>/tms {uri, images}.
 import { describe, expect, it } from "vitest";
-import { buildCatalogPayload, tmsEndpoint } from "../../apps/shared/catalog-payload";
-import { parseBody, type StatusMessage } from "../../apps/shared/message";
-import { buildTileJson } from "../../apps/shared/status-document";
+import { buildCatalogPayload, tmsEndpoint } from "../../apps/shared/domain/catalog-payload";
+import { parseBody, type StatusMessage } from "../../apps/shared/domain/message";
+import { buildTileJson } from "../../apps/shared/domain/status-document";
 
 function finished(extra: Record<string, unknown> = {}): StatusMessage {
   const parsed = parseBody(

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig, type AppName } from "../../apps/shared/config";
-import { ConfigError } from "../../apps/shared/errors";
+import { loadConfig, type AppName } from "../../apps/shared/runtime/config";
+import { ConfigError } from "../../apps/shared/util/errors";
 
 const TOKEN = "s3cr3t-T0ken-value-9f8e7d";
 

@@ -1,7 +1,7 @@
 // /metrics rendering from a snapshot of pm2's apps: names, types, units, labels, unmapped metrics.
 import { describe, expect, it } from "vitest";
-import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderMetrics, type Snapshot } from "../../apps/monitoring/exposition";
-import type { Pm2App } from "../../apps/shared/pm2-processes";
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderMetrics, type Snapshot } from "../../apps/shared/monitoring/exposition";
+import type { Pm2App } from "../../apps/shared/runtime/pm2-processes";
 import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../support/prometheus";
 
 const app = (name: string, metrics: Record<string, number | string>, more: Partial<Pm2App> = {}): Pm2App => ({

@@ -1,7 +1,7 @@
 // The health and readiness rules (apps/shared/health.ts), shared by oam-status health and /healthz.
 import { describe, expect, it } from "vitest";
-import { assessHealth } from "../../apps/shared/health";
-import type { Pm2App } from "../../apps/shared/pm2-processes";
+import { assessHealth } from "../../apps/shared/runtime/health";
+import type { Pm2App } from "../../apps/shared/runtime/pm2-processes";
 
 const NOW = 1_700_000_000_000;
 const app = (name: string, more: Partial<Pm2App> = {}): Pm2App => ({

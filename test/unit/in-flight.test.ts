@@ -1,8 +1,8 @@
 // The poller's table of messages published on the bus and not yet acked by every required consumer.
 import { describe, expect, it } from "vitest";
 import { InFlightTable } from "../../apps/poller/in-flight";
-import { TOPIC_ALL, TOPIC_MOSAIC_FINISHED, requiredConsumers, type Envelope } from "../../apps/shared/bus";
-import type { StatusMessage } from "../../apps/shared/message";
+import { TOPIC_ALL, TOPIC_MOSAIC_FINISHED, requiredConsumers, type Envelope } from "../../apps/shared/bus/bus";
+import type { StatusMessage } from "../../apps/shared/domain/message";
 
 const T0 = 1_700_000_000_000;
 

@@ -1,7 +1,7 @@
 // Every S3 key the suite writes, always under <prefix>/.
 import { describe, expect, it } from "vitest";
-import { InvalidMessageError } from "../../apps/shared/errors";
-import { catalogRecordKey, isStatusKey, quarantineKey, statusKey } from "../../apps/shared/keys";
+import { InvalidMessageError } from "../../apps/shared/util/errors";
+import { catalogRecordKey, isStatusKey, quarantineKey, statusKey } from "../../apps/shared/domain/keys";
 
 const at = new Date("2024-03-09T23:59:59.999Z");
 

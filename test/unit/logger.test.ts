@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import winston from "winston";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger, redact, registerSecret, type Logger } from "../../apps/shared/logger";
+import { createLogger, redact, registerSecret, type Logger } from "../../apps/shared/runtime/logger";
 
 // registerSecret is process-wide; each value is unique to this file.
 const SECRET = "tok_9aF3kQ7zLm2Xw8Rv";

@@ -1,6 +1,6 @@
 // LruMap: a size-bounded map that forgets its least recently used entries.
 import { describe, expect, it } from "vitest";
-import { LruMap } from "../../apps/shared/lru";
+import { LruMap } from "../../apps/shared/util/lru";
 
 function keysOf<K, V>(lru: LruMap<K, V>, candidates: K[]): K[] {
   return candidates.filter((k) => lru.has(k));

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { InvalidMessageError } from "../../apps/shared/errors";
+import { InvalidMessageError } from "../../apps/shared/util/errors";
 import {
   MAX_DEPTH,
   MAX_JOB_ID_LENGTH,
@@ -15,7 +15,7 @@ import {
   rankOf,
   type Rank,
   type StatusMessage,
-} from "../../apps/shared/message";
+} from "../../apps/shared/domain/message";
 
 // The same six lines as /work/shared/samples/seed-messages.jsonl, kept in the repository.
 const SEED_FILE = path.join(__dirname, "../fixtures/seed-messages.jsonl");

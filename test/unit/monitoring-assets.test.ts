@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { exportedMetricNames } from "../../apps/monitoring/exposition";
+import { exportedMetricNames } from "../../apps/shared/monitoring/exposition";
 import { promtoolMissing } from "../support/prometheus";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { logOffset, pm2OutLog, waitForLogLine } from "../../apps/shared/pm2-log-flush";
+import { logOffset, pm2OutLog, waitForLogLine } from "../../apps/shared/runtime/pm2-log-flush";
 
 const MARKER = '"event":"app.stopped"';
 

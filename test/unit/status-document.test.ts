@@ -1,14 +1,14 @@
 // The status document the OAM API reads: the message as received, plus the SUCCESS/COMPLETE form
 // with TileJSON for mosaic FINISHED.
 import { describe, expect, it } from "vitest";
-import { parseBody, type StatusMessage } from "../../apps/shared/message";
+import { parseBody, type StatusMessage } from "../../apps/shared/domain/message";
 import {
   TILEJSON_ATTRIBUTION,
   buildStatusDocument,
   buildTileJson,
   targetToHttp,
   tilesUrl,
-} from "../../apps/shared/status-document";
+} from "../../apps/shared/domain/status-document";
 
 const at = new Date("2024-05-06T07:08:09.010Z");
 

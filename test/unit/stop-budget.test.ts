@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ABORT_GRACE_MS, ACK_LINGER_MS, drainDeadline, exitDeadline, killTimeoutMs, LOG_FLUSH_MS, LOGGER_END_MS, STOP_MAIL_MS } from "../../apps/shared/stop-budget";
+import { ABORT_GRACE_MS, ACK_LINGER_MS, drainDeadline, exitDeadline, killTimeoutMs, LOG_FLUSH_MS, LOGGER_END_MS, STOP_MAIL_MS } from "../../apps/shared/runtime/stop-budget";
 
 describe("stop budget", () => {
   it.each([1000, 10_000, 300_000])("keeps drain < stop deadline < forced exit < pm2 kill for a %i ms stop timeout", (stop) => {

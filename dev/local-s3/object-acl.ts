@@ -3,8 +3,8 @@
 // BucketOwnerEnforced (ACLs disabled; OAM_LOCAL_S3_OBJECT_OWNERSHIP=BucketOwnerEnforced) any ACL but
 // bucket-owner-full-control is refused (400 AccessControlListNotSupported). So the suite's ACL
 // (OAM_S3_ACL) is tried against what a real bucket would say, not waved through.
-import type { LocalS3Settings } from "../shared/local-servers";
-import { ACL_OF_ENFORCED_OWNERSHIP, isObjectAcl } from "../shared/object-acl";
+import type { LocalS3Settings } from "../local-settings";
+import { ACL_OF_ENFORCED_OWNERSHIP, isObjectAcl } from "../../apps/shared/aws/object-acl";
 
 interface KoaContext {
   get(header: string): string;

@@ -2,7 +2,7 @@
 // with the status bucket created. Runs with --openssl-legacy-provider: s3rver encrypts its
 // ListObjectsV2 continuation tokens with DES, which Node 20's OpenSSL 3 only offers that way.
 import { mkdirSync } from "node:fs";
-import { localS3Settings } from "../shared/local-servers";
+import { localS3Settings } from "../local-settings";
 import "./store-fixes";
 import "./conditional-writes";
 import { checkObjectAcls } from "./object-acl";

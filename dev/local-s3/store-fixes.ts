@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { KeyedQueue } from "../shared/keyed-queue";
+import { KeyedQueue } from "../../apps/shared/util/keyed-queue";
 
 // Four fixes:
 // - ListObjectsV2 pages by walking folders in readdir order and continuing after the last key it

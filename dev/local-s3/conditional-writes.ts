@@ -7,7 +7,7 @@
 // - If-Match and the object is missing: 404 NoSuchKey; another ETag: 412 PreconditionFailed.
 // The check and the write run in one turn per key; each store operation is whole on its own
 // (store-fixes.ts), so a read never pairs one version's ETag with another's metadata.
-import { KeyedQueue } from "../shared/keyed-queue";
+import { KeyedQueue } from "../../apps/shared/util/keyed-queue";
 
 interface KoaContext {
   params: { bucket: string; key: string };

@@ -3,8 +3,8 @@
 // backlog and the build. Built afresh from a snapshot at each scrape: the values live in the apps
 // and in pm2, this process only renders them. Labels are app names and the version, never config.
 import { Counter, Gauge, Registry, type RegistryContentType } from "prom-client";
-import { SUITE_APPS } from "../shared/names";
-import type { Pm2App } from "../shared/pm2-processes";
+import { SUITE_APPS } from "../runtime/names";
+import type { Pm2App } from "../runtime/pm2-processes";
 import { PM2_METRIC_NAMES, promMetricFor, type PromMetric } from "./pm2-metric-names";
 import type { Backlog } from "./queue-backlog";
 

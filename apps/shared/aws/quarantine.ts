@@ -4,10 +4,10 @@
 // failing for that message alone (its bound, see message-bound.ts).
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Message } from "@aws-sdk/client-sqs";
-import type { Envelope } from "./bus";
-import { quarantineKey } from "./keys";
-import type { Logger } from "./logger";
-import { EVENT } from "./names";
+import type { Envelope } from "../bus/bus";
+import { quarantineKey } from "../domain/keys";
+import type { Logger } from "../runtime/logger";
+import { EVENT } from "../runtime/names";
 
 /**
  * The SQS message attribute with which `oam-status replay` sends a message's original SentTimestamp:

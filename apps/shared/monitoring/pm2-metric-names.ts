@@ -4,7 +4,7 @@
 // A pm2 metric missing here is left out of /metrics and logged once (monitoring.unmapped_metric);
 // adding one is one line.
 
-import { METRIC } from "../shared/names";
+import { METRIC } from "../runtime/names";
 
 export type PromType = "counter" | "gauge";
 

@@ -2,7 +2,7 @@
 // comes from AWS_ENDPOINT_URL(_SQS). Imported from this file, not the shared index, so an app that
 // does not use SQS does not load its SDK.
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Config } from "./config";
+import type { Config } from "../runtime/config";
 
 export function createSqsClient(config: Config): SQSClient {
   return new SQSClient({

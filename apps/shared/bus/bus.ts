@@ -12,8 +12,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Pull, Push, Subscriber, XPublisher, type Socket } from "zeromq";
-import type { StatusMessage } from "./message";
-import { ACK_LINGER_MS } from "./stop-budget";
+import type { StatusMessage } from "../domain/message";
+import { ACK_LINGER_MS } from "../runtime/stop-budget";
 
 export const TOPIC_ALL = "status.";
 export const TOPIC_MOSAIC_FINISHED = "status.mosaic.FINISHED";

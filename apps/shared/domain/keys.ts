@@ -1,5 +1,5 @@
 // Every S3 key the suite writes is built here, always under `<prefix>/`.
-import { InvalidMessageError } from "./errors";
+import { InvalidMessageError } from "../util/errors";
 
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -1,13 +1,13 @@
 // What both bus consumers share: receive envelopes, skip what is already done or under way (the
 // poller republishes, SQS redelivers), run the handler, ack once the handler's work is durable.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { unboundedSignal } from "./abort";
+import { unboundedSignal } from "../util/abort";
 import type { BusClient, Envelope } from "./bus";
-import { errorMessage } from "./errors";
-import type { Logger } from "./logger";
-import { LruMap } from "./lru";
-import { sleep } from "./retry";
-import { ABORT_GRACE_MS, drainDeadline } from "./stop-budget";
+import { errorMessage } from "../util/errors";
+import type { Logger } from "../runtime/logger";
+import { LruMap } from "../util/lru";
+import { sleep } from "../util/retry";
+import { ABORT_GRACE_MS, drainDeadline } from "../runtime/stop-budget";
 
 export type Handler = (envelope: Envelope, signal: AbortSignal) => Promise<void>;
 

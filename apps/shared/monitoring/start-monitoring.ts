@@ -2,9 +2,10 @@
 // between its daily prunes and already loads the AWS SDK, so the endpoint costs least there (a
 // process of its own would cost a whole Node process; README, "Monitoring"). Not the poller: a
 // health check served by the process it judges cannot say that process is down.
-import { registerSecret, type Config, type Logger } from "../shared";
-import { Pm2Processes } from "../shared/pm2-processes";
-import { createSqsClient } from "../shared/sqs-client";
+import { registerSecret, type Logger } from "../runtime/logger";
+import { type Config } from "../runtime/config";
+import { Pm2Processes } from "../runtime/pm2-processes";
+import { createSqsClient } from "../aws/sqs-client";
 import { MonitoringServer } from "./monitoring-server";
 import { QueueBacklog } from "./queue-backlog";
 import { suiteVersion } from "./version";

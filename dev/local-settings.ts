@@ -1,7 +1,7 @@
 // Settings of the local profile's stand-in servers, derived from the same variables the suite
 // uses, so the queue URL and S3 endpoint are written in one place (config/local.env).
 import path from "node:path";
-import { ConfigError } from "./errors";
+import { ConfigError } from "../apps/shared/util/errors";
 
 function urlOf(name: string, value: string | undefined): URL {
   if (!value) throw new ConfigError(name, "is required by the local profile");

@@ -10,9 +10,10 @@
 import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorMessage, type Logger } from "../shared";
-import { assessHealth, type HealthAssessment } from "../shared/health";
-import type { Pm2App, Pm2Processes } from "../shared/pm2-processes";
+import { errorMessage } from "../util/errors";
+import { type Logger } from "../runtime/logger";
+import { assessHealth, type HealthAssessment } from "../runtime/health";
+import type { Pm2App, Pm2Processes } from "../runtime/pm2-processes";
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./exposition";
 import { processCpuSeconds } from "./process-cpu";
 import type { QueueBacklog } from "./queue-backlog";

@@ -1,7 +1,7 @@
 // The status message schema: what a tiling job puts on the queue, and how a raw SQS body becomes a
 // validated message, the seed's test ping, or an InvalidMessageError naming the field and reason.
 import { z } from "zod";
-import { InvalidMessageError } from "./errors";
+import { InvalidMessageError } from "../util/errors";
 
 export const STAGES = ["chunk", "mosaic"] as const;
 export const STATUSES = ["STARTED", "FAILED", "FINISHED"] as const;

@@ -7,10 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isNotImplemented, isPreconditionFailure } from "./aws-errors";
-import { errorMessage } from "./errors";
-import { probeKey } from "./keys";
-import type { Logger } from "./logger";
-import { retryForever } from "./retry";
+import { errorMessage } from "../util/errors";
+import { probeKey } from "../domain/keys";
+import type { Logger } from "../runtime/logger";
+import { retryForever } from "../util/retry";
 
 export interface ConditionalWriteSupport {
   ifNoneMatch: boolean;

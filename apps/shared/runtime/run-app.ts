@@ -2,7 +2,7 @@
 // wrong, so pm2 backs off), build the logger, start the app, and stop it cleanly on SIGINT/SIGTERM
 // within OAM_STOP_TIMEOUT_SECONDS (pm2's kill_timeout is longer).
 import { loadConfig, loadMailConfig, type AppName, type Config } from "./config";
-import { ConfigError, errorMessage } from "./errors";
+import { ConfigError, errorMessage } from "../util/errors";
 import { FATAL_MAIL_TIMEOUT_MS, mailConfigError, mailPendingErrors } from "./fatal-mail";
 import { startLogRotation } from "./log-rotation";
 import { createLogger, registerSecret, type Logger } from "./logger";

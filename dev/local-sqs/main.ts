@@ -1,7 +1,7 @@
 // local-sqs (local profile only): an SQS-compatible server (npm local-aws-sqs) with the status queue
 // created, so the suite runs with no AWS account. Its queues live in memory.
 import { createSqsServer } from "local-aws-sqs";
-import { localSqsSettings } from "../shared/local-servers";
+import { localSqsSettings } from "../local-settings";
 
 async function main() {
   const s = localSqsSettings();

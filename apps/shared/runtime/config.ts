@@ -5,10 +5,10 @@ import { homedir, hostname } from "node:os";
 import path from "node:path";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
-import { ConfigError } from "./errors";
+import { ConfigError } from "../util/errors";
 import type { SuiteApp } from "./names";
 import { resolveLogDir } from "./log-dir";
-import { DEFAULT_OBJECT_ACL, isObjectAcl, NO_OBJECT_ACL, OBJECT_ACLS, type ObjectAcl } from "./object-acl";
+import { DEFAULT_OBJECT_ACL, isObjectAcl, NO_OBJECT_ACL, OBJECT_ACLS, type ObjectAcl } from "../aws/object-acl";
 
 const bool = () =>
   z
