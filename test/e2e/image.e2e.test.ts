@@ -131,6 +131,14 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     expect((await docker("exec", id, "id", "-u")).stdout.trim()).toBe("2001");
   });
 
+  it("holds the product only: the development servers (dev/) are not in the image", async () => {
+    const [id] = await containers();
+    const { stdout } = await docker("exec", id, "sh", "-c", "ls dist; ls dist/apps");
+    expect(stdout.split("\n")).toContain("apps");
+    expect(stdout.split("\n")).not.toContain("dev");
+    expect(stdout).not.toMatch(/local-s3|local-sqs/);
+  });
+
   it("turns the seed messages into documents and a catalog post, with the token from the secret", async () => {
     const seed = readFileSync(path.join(ROOT, "test/fixtures/seed-messages.jsonl"), "utf8").split("\n").filter((l) => l.trim());
     await sendAll(sqs, seed);
