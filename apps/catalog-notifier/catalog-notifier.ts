@@ -30,20 +30,19 @@ import type { CatalogRecord, CatalogRecords, StoredRecord } from "./catalog-reco
 import { Slots } from "./slots";
 import { TokenAlarm } from "./token-alarm";
 
-export const DEFAULT_MAX_CONCURRENT_POSTS = 8;
-
 export interface NotifierOptions {
   mock: boolean;
   maxBackoffMs: number;
   /** Longest wait between retries of S3 calls. */
-  s3MaxBackoffMs?: number;
-  startingDelayMs?: number;
+  s3MaxBackoffMs: number;
+  /** First wait before retrying a catalog request; it doubles up to maxBackoffMs. */
+  startingDelayMs: number;
   /** Who we are in claims: `<hostname>:<run dir>`, the same across restarts of this suite. */
   owner: string;
   /** A claim by another suite older than this is taken over (it must have died). */
   claimLeaseMs: number;
   /** Jobs between their POST and its recorded outcome at once (OAM_CATALOG_CONCURRENCY). */
-  maxConcurrentPosts?: number;
+  maxConcurrentPosts: number;
   /** Where a job out of its bound goes; without it a failing post is retried for as long as it takes. */
   quarantine?: Quarantine;
   bound?: MessageBoundOptions;
@@ -81,7 +80,7 @@ export class CatalogNotifier {
     private readonly logger: Logger,
     private readonly opts: NotifierOptions,
   ) {
-    this.slots = new Slots(opts.maxConcurrentPosts ?? DEFAULT_MAX_CONCURRENT_POSTS);
+    this.slots = new Slots(opts.maxConcurrentPosts);
     this.tokenAlarm = new TokenAlarm(logger);
   }
 
@@ -97,7 +96,7 @@ export class CatalogNotifier {
       try {
         await retryForever(() => this.notify(envelope, budget, signal), {
           startingDelayMs: 200,
-          maxDelayMs: this.opts.s3MaxBackoffMs ?? 10_000,
+          maxDelayMs: this.opts.s3MaxBackoffMs,
           keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError) && !budget?.exhausted(),
           onFailedAttempt: (err, attempt) => {
             if (err instanceof ClaimHeld) {
@@ -242,7 +241,7 @@ export class CatalogNotifier {
   /** Retrying a catalog request: a refused token rings the alarm; anything else counts against the job's bound. */
   private catalogRetry(jobId: string, budget: FailureBudget | undefined, signal: AbortSignal) {
     return {
-      startingDelayMs: this.opts.startingDelayMs ?? 500,
+      startingDelayMs: this.opts.startingDelayMs,
       maxDelayMs: this.opts.maxBackoffMs,
       keepTrying: () => !signal.aborted && !budget?.exhausted(),
       onFailedAttempt: (err: unknown, attempt: number) => {
@@ -282,7 +281,7 @@ export class CatalogNotifier {
   /** Records an outcome, retrying here: failing back to notify() would post the job again. */
   private save(record: CatalogRecord, signal: AbortSignal): Promise<StoredRecord> {
     return retryForever(() => this.records.put(record, "any", signal), {
-      maxDelayMs: this.opts.s3MaxBackoffMs ?? 10_000,
+      maxDelayMs: this.opts.s3MaxBackoffMs,
       keepTrying: () => !signal.aborted,
       onFailedAttempt: (err, attempt) =>
         this.logger.warn("writing the catalog record failed, retrying", { event: "catalog.record_failed", jobId: record.jobId, state: record.state, attempt, error: errorMessage(err) }),

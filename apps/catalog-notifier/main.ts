@@ -23,6 +23,7 @@ runApp("catalog-notifier", async (config, logger) => {
     {
       mock: config.catalog.mock,
       maxBackoffMs: config.catalog.maxBackoffMs,
+      startingDelayMs: config.catalog.firstRetryMs,
       s3MaxBackoffMs: config.s3MaxBackoffMs,
       owner: config.suiteId,
       claimLeaseMs: config.catalog.claimLeaseMs,

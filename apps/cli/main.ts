@@ -2,7 +2,7 @@
 // oam-status: the operator's command line. Reads the same variables as the suite.
 import { parseArgs } from "node:util";
 import { ConfigError, errorMessage } from "../shared/util/errors";
-import { loadConfig, type Config } from "../shared/runtime/config";
+import { loadConfig, type Need } from "../shared/runtime/config";
 import { SUITE_VERSION } from "../shared/runtime/version";
 import { createS3Client } from "../shared/aws/s3-client";
 import { createSqsClient } from "../shared/aws/sqs-client";
@@ -22,12 +22,8 @@ const USAGE = `usage: oam-status <command> [options]
                              send quarantined messages (after fixing their "body") back to the queue
 `;
 
-function need(config: Config, what: "queue" | "bucket"): void {
-  if (what === "queue" && !config.sqs.queueUrl) throw new ConfigError("OAM_STATUS_SQS_QUEUE_URL", "is required for this command");
-  if (what === "bucket" && (!config.status.bucket || !config.status.prefix)) {
-    throw new ConfigError(config.status.bucket ? "OAM_STATUS_PREFIX" : "OAM_STATUS_BUCKET", "is required for this command");
-  }
-}
+/** What each command needs of the configuration, beyond what every command reads. */
+const NEEDS: Record<string, Need[]> = { send: ["queue"], status: ["bucket"], ping: ["queue"], health: [], replay: ["queue", "bucket"] };
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -52,17 +48,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const config = loadConfig("cli");
+  const config = loadConfig("cli", process.env, NEEDS[command] ?? []);
   switch (command) {
     case "send": {
-      need(config, "queue");
       const { sent, failed } = await sendLines(createSqsClient(config), config.sqs.queueUrl, args[0] ?? "-");
       console.log(`sent ${sent} message(s) to ${config.sqs.queueUrl}${failed ? `, ${failed} failed` : ""}`);
       return failed ? 1 : 0;
     }
     case "status": {
       if (!args[0]) throw new Error("status needs a jobId");
-      need(config, "bucket");
       const doc = await showStatus(createS3Client(config), config.status.bucket, config.status.prefix, args[0]);
       if (doc === null) {
         console.error(`no status document for job ${args[0]}`);
@@ -72,7 +66,6 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "ping": {
-      need(config, "queue");
       const timeoutMs = Number(values.timeout ?? 30) * 1000;
       if (!(timeoutMs > 0)) throw new Error("--timeout must be a positive number of seconds");
       const res = await ping(createSqsClient(config), config.sqs.queueUrl, config.log.dir, timeoutMs);
@@ -85,8 +78,6 @@ async function main(argv: string[]): Promise<number> {
       return report.healthy ? 0 : 1;
     }
     case "replay": {
-      need(config, "queue");
-      need(config, "bucket");
       const res = await replay({
         s3: createS3Client(config),
         sqs: createSqsClient(config),

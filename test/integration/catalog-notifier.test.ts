@@ -14,7 +14,7 @@ import { capturingLogger } from "../support/capture-logger";
 import { countRequests } from "../support/request-counter";
 import { waitFor } from "../support/wait";
 
-const OPTS = { mock: false, maxBackoffMs: 50, s3MaxBackoffMs: 50, startingDelayMs: 10, owner: "host-a:/run", claimLeaseMs: 60_000 };
+const OPTS = { mock: false, maxBackoffMs: 50, s3MaxBackoffMs: 50, startingDelayMs: 10, owner: "host-a:/run", claimLeaseMs: 60_000, maxConcurrentPosts: 8 };
 let n = 0;
 function envelope(jobId: string, extra: Partial<StatusMessage> = {}): Envelope {
   const now = Date.now();

@@ -68,6 +68,7 @@ describe("a bound per message", () => {
       startingDelayMs: 20,
       owner: "host-a:/run",
       claimLeaseMs: 60_000,
+      maxConcurrentPosts: 8,
       quarantine: new Quarantine(s3.client, s3.bucket, "statuses"),
       bound: BOUND,
     });

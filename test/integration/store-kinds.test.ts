@@ -97,6 +97,7 @@ describe.each(STORE_KINDS)("on %s", (kind) => {
         startingDelayMs: 10,
         owner: "host-a:/run",
         claimLeaseMs: 60_000,
+        maxConcurrentPosts: 8,
       });
     const finished = (jobId: string): Envelope => ({
       ...envelope(jobId, 3),

@@ -184,7 +184,17 @@ export interface Config {
   sqs: { queueUrl: string; waitSeconds: number; batchSize: number; visibilitySeconds: number; receiveConcurrency: number };
   status: { bucket: string; prefix: string };
   poller: { maxInFlight: number; ackTimeoutMs: number };
-  catalog: { url: string; token?: string; mock: boolean; timeoutMs: number; maxBackoffMs: number; claimLeaseMs: number; maxConcurrentPosts: number };
+  catalog: {
+    url: string;
+    token?: string;
+    mock: boolean;
+    timeoutMs: number;
+    /** First wait before retrying a failed catalog request (fixed); it doubles up to maxBackoffMs. */
+    firstRetryMs: number;
+    maxBackoffMs: number;
+    claimLeaseMs: number;
+    maxConcurrentPosts: number;
+  };
   /** Longest wait between retries of S3 writes. */
   s3MaxBackoffMs: number;
   /** When a valid message whose work keeps failing for it alone is set aside (message-bound.ts). */
@@ -204,8 +214,10 @@ export interface Config {
   mail?: { host: string; port: number; sender: string; recipient: string; batchMs: number };
 }
 
-// Which variables each app cannot start without.
-const NEEDS: Record<AppName, Array<"queue" | "bucket" | "region" | "token">> = {
+export type Need = "queue" | "bucket" | "region" | "token";
+
+// Which variables each app cannot start without (a CLI command adds its own, see loadConfig).
+const NEEDS: Record<AppName, Need[]> = {
   poller: ["queue", "bucket", "region"],
   "status-writer": ["bucket", "region"],
   "catalog-notifier": ["bucket", "region", "token"],
@@ -272,14 +284,15 @@ export function loadMailConfig(env: NodeJS.ProcessEnv = process.env): Config["ma
   return mailOf(parsed.data);
 }
 
-export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): Config {
+/** The config of `app`; `moreNeeds` are what a CLI command needs on top (checked the same way, with the same messages). */
+export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env, moreNeeds: Need[] = []): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError(String(issue.path[0] ?? "environment"), issue.message);
   }
   const e = parsed.data;
-  const needs = NEEDS[app];
+  const needs = [...NEEDS[app], ...moreNeeds];
   const region = e.AWS_REGION || e.AWS_DEFAULT_REGION;
   if (needs.includes("region") && !region) throw new ConfigError("AWS_REGION", "is required (AWS_DEFAULT_REGION is accepted too)");
   if (needs.includes("queue") && !e.OAM_STATUS_SQS_QUEUE_URL) required("OAM_STATUS_SQS_QUEUE_URL");
@@ -320,6 +333,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
       token,
       mock: e.MOCK_OAM_API,
       timeoutMs: e.OAM_CATALOG_TIMEOUT_SECONDS * 1000,
+      firstRetryMs: 500,
       maxBackoffMs: e.OAM_CATALOG_MAX_BACKOFF_SECONDS * 1000,
       claimLeaseMs: e.OAM_CATALOG_CLAIM_SECONDS * 1000,
       maxConcurrentPosts: e.OAM_CATALOG_CONCURRENCY,
