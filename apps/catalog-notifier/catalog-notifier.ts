@@ -19,7 +19,7 @@ import { buildCatalogPayload, type CatalogPayload } from "../shared/domain/catal
 import { CatalogAuthError, errorMessage, PermanentCatalogError, TransientError } from "../shared/util/errors";
 import { isPreconditionFailure } from "../shared/aws/aws-errors";
 import { KeyedQueue } from "../shared/util/keyed-queue";
-import { retryForever } from "../shared/util/retry";
+import { retryForever, sleep } from "../shared/util/retry";
 import { type Envelope } from "../shared/bus/bus";
 import { type Logger } from "../shared/runtime/logger";
 import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/domain/message-bound";
@@ -48,11 +48,9 @@ export interface NotifierOptions {
   bound?: MessageBoundOptions;
 }
 
-/** Another suite holds a fresh claim on the job: wait and look again. */
-class ClaimHeld extends Error {
-  constructor(readonly owner: string) {
-    super(`another suite (${owner}) is posting this job`);
-  }
+/** Another suite holds a fresh claim on the job (or won the race to claim it): wait and look again. */
+interface HeldBy {
+  heldBy: string;
 }
 
 type Base = Omit<CatalogRecord, "state" | "at">;
@@ -99,10 +97,6 @@ export class CatalogNotifier {
           maxDelayMs: this.opts.s3MaxBackoffMs,
           keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError) && !budget?.exhausted(),
           onFailedAttempt: (err, attempt) => {
-            if (err instanceof ClaimHeld) {
-              this.logger.info("waiting for another suite's claim", { event: "catalog.claim_held", jobId: envelope.body.jobId, owner: err.owner, attempt });
-              return;
-            }
             if (budget?.exhausted()) return; // the catalog step gave up; set aside below
             budget?.failed(this.s3Health, errorMessage(err));
             this.logger.warn("catalog notification step failed, retrying", { event: "catalog.step_failed", jobId: envelope.body.jobId, attempt, error: errorMessage(err) });
@@ -118,7 +112,7 @@ export class CatalogNotifier {
   private async notify(envelope: Envelope, budget: FailureBudget | undefined, signal: AbortSignal): Promise<void> {
     const payload = buildCatalogPayload(envelope.body);
     const base: Base = { jobId: envelope.body.jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
-    const claim = await this.claim(envelope, base, signal);
+    const claim = await this.claimOnceFree(envelope, base, signal);
     this.s3Health.succeeded();
     if (!claim) return;
     if (this.opts.mock) {
@@ -135,8 +129,19 @@ export class CatalogNotifier {
     }
   }
 
+  /** Claims the job, waiting (with backoff) while another suite holds it; undefined when it was sent already. */
+  private async claimOnceFree(envelope: Envelope, base: Base, signal: AbortSignal): Promise<Claim | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const claim = await this.claim(envelope, base, signal);
+      if (!claim || !("heldBy" in claim)) return claim;
+      this.logger.info("waiting for another suite's claim", { event: "catalog.claim_held", jobId: base.jobId, owner: claim.heldBy, attempt });
+      await sleep(Math.random() * Math.min(this.opts.s3MaxBackoffMs, 200 * 2 ** Math.min(attempt, 16)), signal);
+      if (signal.aborted) throw new Error("stopped while another suite held the job's claim");
+    }
+  }
+
   /** Claims the job for this suite ("posting"); undefined when it was sent already. */
-  private async claim(envelope: Envelope, base: Base, signal: AbortSignal): Promise<Claim | undefined> {
+  private async claim(envelope: Envelope, base: Base, signal: AbortSignal): Promise<Claim | HeldBy | undefined> {
     const { jobId } = base;
     const claim = (): CatalogRecord => ({ ...base, state: "posting", at: new Date().toISOString() });
     // Most finished jobs arrive once and have no record yet. Where the store honours conditional
@@ -165,7 +170,7 @@ export class CatalogNotifier {
       // at a time); another suite's is waited for until it is stale.
       const age = Date.now() - Date.parse(rec.at);
       if (rec.owner !== this.opts.owner) {
-        if (age < this.opts.claimLeaseMs) throw new ClaimHeld(rec.owner);
+        if (age < this.opts.claimLeaseMs) return { heldBy: rec.owner };
         this.logger.warn("taking over a stale claim", { event: "catalog.claim_taken_over", jobId, owner: rec.owner, ageMs: age });
       }
       outcomeUnknown = true;
@@ -175,7 +180,7 @@ export class CatalogNotifier {
     } catch (err) {
       if (!isPreconditionFailure(err)) throw err;
       this.stats.claimConflicts++;
-      throw new ClaimHeld("unknown (lost the claim race)");
+      return { heldBy: "unknown (lost the claim race)" };
     }
   }
 
