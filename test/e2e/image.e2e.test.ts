@@ -97,6 +97,8 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
       ...Object.fromEntries(Object.entries(onHost).map(([k, v]) => [k, v.replaceAll("127.0.0.1", HOST_LOOPBACK)])),
       OAM_STATUS_IMAGE: IMAGE,
       OAM_API_TOKEN_SECRET_FILE: secret,
+      // The endpoint on its default port, inside each container (suiteEnv turns it off for tests on the host).
+      OAM_METRICS_PORT: "9477",
       OAM_METRICS_TOKEN: METRICS_TOKEN,
     };
     await exec("docker", ["build", "--network", "host", "-t", IMAGE, "."], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });

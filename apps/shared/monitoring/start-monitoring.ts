@@ -8,7 +8,7 @@ import { Pm2Processes } from "../runtime/pm2-processes";
 import { createSqsClient } from "../aws/sqs-client";
 import { MonitoringServer } from "./monitoring-server";
 import { QueueBacklog } from "./queue-backlog";
-import { suiteVersion } from "./version";
+import { SUITE_VERSION } from "../runtime/version";
 
 /** The started server, or undefined when OAM_METRICS_PORT=0 turns it off. */
 export async function startMonitoring(config: Config, logger: Logger): Promise<MonitoringServer | undefined> {
@@ -30,7 +30,7 @@ export async function startMonitoring(config: Config, logger: Logger): Promise<M
     maxPollAgeSeconds: config.health.maxPollAgeSeconds,
     pm2: new Pm2Processes(config.health.pm2Home),
     backlog,
-    version: suiteVersion(),
+    version: SUITE_VERSION,
     logger,
   });
   await server.start();
