@@ -18,8 +18,10 @@ export const ROOT = (() => {
 export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const REGION = "us-east-1";
 
+/** `script` is an app's folder under dist/apps, or a path under dist/ ending in .js. */
 function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "dist/apps", script, "main.js")], {
+  const entry = script.endsWith(".js") ? path.join(ROOT, "dist", script) : path.join(ROOT, "dist/apps", script, "main.js");
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -96,13 +98,20 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
+/**
+ * Which S3 stand-in: the project's `local-s3` (s3rver with conditional writes and store fixes), or
+ * plain `s3rver`, which ignores If-Match/If-None-Match as some S3-compatible stores do.
+ */
+export type S3Server = "local-s3" | "s3rver";
+export const S3_SERVERS: readonly S3Server[] = ["local-s3", "s3rver"];
+
 /** `parentDir` holds the server's store (the benchmark puts it on tmpfs). */
-export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir()): Promise<LocalS3> {
+export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(), server: S3Server = "local-s3"): Promise<LocalS3> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const directory = mkdtempSync(path.join(parentDir, "oam-s3-"));
   const spawnServer = async () => {
-    const c = startChild("local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, [
+    const c = startChild(server === "s3rver" ? "test/support/plain-s3rver.js" : "local-s3", { AWS_ENDPOINT_URL_S3: endpoint, OAM_STATUS_BUCKET: bucket, OAM_LOCAL_S3_DIR: directory }, [
       "--openssl-legacy-provider",
     ]);
     await waitFor(() => portOpen(port), { what: "local S3 server", timeoutMs: 15_000 });
