@@ -17,8 +17,8 @@ export interface BenchOptions {
   delays: { sqs: number; s3: number; catalog: number };
   /** The first hosts all three contenders; the suite alone also runs on the others. */
   stores: S3Server[];
-  /** OAM_SQS_RECEIVE_CONCURRENCY for the suite; undefined: the suite's default. */
-  receiveConcurrency?: number;
+  /** Variables set for the suite (`--suite-env OAM_SQS_RECEIVE_CONCURRENCY=1,...`); the rest keep their defaults. */
+  suiteEnv: Record<string, string>;
   loadSeconds: number;
   idleSeconds: number;
   janitorDocs: number;
@@ -34,7 +34,7 @@ const FLAGS = {
   "s3-delay": { type: "string", default: "20" },
   "catalog-delay": { type: "string", default: "100" },
   store: { type: "string", default: S3_SERVERS.join(",") },
-  "receive-concurrency": { type: "string" },
+  "suite-env": { type: "string", default: "" },
   "load-seconds": { type: "string", default: "20" },
   "idle-seconds": { type: "string", default: "60" },
   "janitor-docs": { type: "string", default: "100000" },
@@ -63,6 +63,16 @@ function list<T extends string>(flag: string, value: string, allowed: readonly T
   return [...new Set(items)] as T[];
 }
 
+function pairs(flag: string, value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(OAM_[A-Z0-9_]+)=(.*)$/.exec(item);
+    if (!m) throw new BenchUsageError(`--${flag} takes OAM_NAME=value pairs separated by commas, got "${item}"`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
 export function parseBenchOptions(args: string[] = process.argv.slice(2)): BenchOptions {
   let values;
   try {
@@ -71,7 +81,6 @@ export function parseBenchOptions(args: string[] = process.argv.slice(2)): Bench
     throw new BenchUsageError((err as Error).message);
   }
   const jobs = values["concurrent-jobs"];
-  const receive = values["receive-concurrency"];
   return {
     runs: int("runs", values.runs, 1),
     messages: int("messages", values.messages, 10),
@@ -79,7 +88,7 @@ export function parseBenchOptions(args: string[] = process.argv.slice(2)): Bench
     regimes: list("regimes", values.regimes, REGIMES),
     delays: { sqs: int("sqs-delay", values["sqs-delay"], 0), s3: int("s3-delay", values["s3-delay"], 0), catalog: int("catalog-delay", values["catalog-delay"], 0) },
     stores: list("store", values.store, S3_SERVERS),
-    receiveConcurrency: receive === undefined ? undefined : int("receive-concurrency", receive, 1),
+    suiteEnv: pairs("suite-env", values["suite-env"]),
     loadSeconds: int("load-seconds", values["load-seconds"], 0),
     idleSeconds: int("idle-seconds", values["idle-seconds"], 0),
     janitorDocs: int("janitor-docs", values["janitor-docs"], 0),
@@ -87,7 +96,3 @@ export function parseBenchOptions(args: string[] = process.argv.slice(2)): Bench
   };
 }
 
-/** The suite's environment the flags set (only what was given; the rest is the suite's default). */
-export function suiteEnvOf(o: BenchOptions): Record<string, string> {
-  return o.receiveConcurrency === undefined ? {} : { OAM_SQS_RECEIVE_CONCURRENCY: String(o.receiveConcurrency) };
-}

@@ -18,7 +18,7 @@ import { startSuite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
 import { lifecycle } from "../test/support/workload";
 import { suiteMemory } from "./drain";
-import { parseBenchOptions, suiteEnvOf, type BenchOptions } from "./options";
+import { parseBenchOptions, type BenchOptions } from "./options";
 import { cpuMeter } from "./proc-stats";
 import { openRegime } from "./regime";
 import { printTable } from "./report";
@@ -84,7 +84,7 @@ async function main(o: BenchOptions) {
       OAM_CATALOG_URL: catalog.url,
       OAM_API_TOKEN: "bench",
       DEBUG: "oam:status-writer",
-      ...suiteEnvOf(o),
+      ...o.suiteEnv,
     });
     try {
       await waitFor(async () => (pm2Metric((await suite.pm2.byName()).poller, "polls") ?? 0) >= 1, {
@@ -134,7 +134,7 @@ async function main(o: BenchOptions) {
       OAM_STATUS_PREFIX: "bench-idle",
       OAM_SQS_WAIT_SECONDS: "20",
       MOCK_OAM_API: "true",
-      ...suiteEnvOf(o),
+      ...o.suiteEnv,
     });
     try {
       const cpu = cpuMeter(Object.fromEntries(Object.values(await idle.pm2.byName()).map((p) => [p.name, p.pid])));

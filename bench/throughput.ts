@@ -3,7 +3,7 @@
 // goes first or last on a machine whose speed drifts.
 import type { LocalS3, LocalSqs } from "../test/support/local-servers";
 import { backlog, drain, fill, type Contender, type DrainResult } from "./drain";
-import { suiteEnvOf, type BenchOptions } from "./options";
+import type { BenchOptions } from "./options";
 import type { Regime } from "./regime";
 import { percentiles, round } from "./stats";
 
@@ -28,7 +28,7 @@ export async function throughput(
 ): Promise<RegimeRuns> {
   const rows = contenders(o.stores);
   const runs: RegimeRuns = Object.fromEntries(rows.map((c) => [c.row, []]));
-  const suiteEnv = suiteEnvOf(o);
+  const suiteEnv = o.suiteEnv;
   for (let r = 1; r <= o.runs; r++) {
     const order = rows.map((_, i) => rows[(i + r - 1) % rows.length]);
     for (const c of order) {
