@@ -7,7 +7,7 @@ import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { ROOT, type LocalS3, type LocalSqs } from "../test/support/local-servers";
 import { APPS, startSuite, type Suite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
-import { interleave, lifecycle } from "../test/support/workload";
+import { lifecycle } from "../test/support/workload";
 import { cpuMeter, cpuSeconds, ofEach, perMessage, pidPssMb, pidRssMb } from "./proc-stats";
 import type { Regime } from "./regime";
 import { readFileSync } from "node:fs";
@@ -38,16 +38,35 @@ export interface SuiteMemory {
 }
 
 /**
- * `n` lifecycle messages (4 per job), as `concurrentJobs` tilers running at once emit them: the
- * jobs go in groups of that many, and within a group their steps interleave (every job's first
- * step, then every job's second, ...). A job's own steps stay in order.
+ * `n` lifecycle messages (4 per job) as `concurrentJobs` tilers running at once emit them: each
+ * tiler works through its share of the jobs one after another, a job's steps in order, and the
+ * tilers' messages interleave at random (seeded, so every contender gets the same backlog). One
+ * tiler is job after job; as many tilers as jobs is every job at once.
  */
-export function backlog(n: number, concurrentJobs: number, jobPrefix: string): string[] {
+export function backlog(n: number, concurrentJobs: number, jobPrefix: string, seed = 1): string[] {
   const jobs = Array.from({ length: Math.ceil(n / 4) }, (_, i) => lifecycle(i + 1, jobPrefix));
-  const group = Math.min(concurrentJobs, jobs.length);
+  const tilers: string[][] = Array.from({ length: Math.min(concurrentJobs, jobs.length) }, () => []);
+  jobs.forEach((j, i) => tilers[i % tilers.length].push(...j.lines));
+  const next = tilers.map(() => 0);
+  const random = lcg(seed);
   const lines: string[] = [];
-  for (let i = 0; i < jobs.length; i += group) lines.push(...interleave(jobs.slice(i, i + group)));
-  return lines.slice(0, n);
+  const busy = tilers.map((_, i) => i);
+  while (busy.length && lines.length < n) {
+    const k = Math.floor(random() * busy.length);
+    const t = busy[k];
+    lines.push(tilers[t][next[t]++]);
+    if (next[t] === tilers[t].length) busy.splice(k, 1);
+  }
+  return lines;
+}
+
+/** A small seeded generator (numbers in [0, 1)): the same backlog for every contender and run. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
 }
 
 export async function fill(sqs: LocalSqs, queueUrl: string, lines: string[]): Promise<void> {

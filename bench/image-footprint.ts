@@ -1,7 +1,8 @@
 // The suite's memory as the container host sees it: `npm run build && node
 // dist/bench/image-footprint.js [--messages N]` builds the image, brings the compose stanza up
 // (host network, against the local SQS and S3 servers and the catalog stand-in), and reads the
-// container's cgroup (memory.current, and memory.stat's anon and file) when the apps are up and
+// container's memory cgroup (memory.current and memory.stat's anon and file; on cgroup v1 their
+// older names, memory.usage_in_bytes, total_rss and total_cache) when the apps are up and
 // idle, and after they drained a backlog; with each app's RSS as pm2 reports it. Needs DOCKER_HOST
 // and docker-compose, as the image test does. Writes bench/results/image-<date>.json.
 import { execFile } from "node:child_process";
@@ -33,16 +34,22 @@ async function main() {
   const env = { ...process.env, ...suiteEnv(sqs, s3, { OAM_CATALOG_URL: catalog.url, OAM_API_TOKEN: "bench", OAM_STATUS_PREFIX: "image-bench" }) };
   const compose = (...args: string[]) => exec("docker-compose", ["-p", PROJECT, "-f", "docker-compose.yml", "-f", override, ...args], { cwd: ROOT, env, maxBuffer: 64 << 20 });
   const inside = async (...cmd: string[]) => (await compose("exec", "-T", "oam-status", ...cmd)).stdout.trim();
+  // cgroup v2 (memory.current; memory.stat's anon and file) or v1 (memory/memory.usage_in_bytes,
+  // the same charge under its older name; total_rss and total_cache).
   const cgroup = async () => {
-    const current = Number(await inside("cat", "/sys/fs/cgroup/memory.current"));
-    const stat = Object.fromEntries((await inside("cat", "/sys/fs/cgroup/memory.stat")).split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, Number(v)]));
+    const read = (file: string) => inside("cat", `/sys/fs/cgroup/${file}`).catch(() => undefined);
+    const v2 = await read("memory.current");
+    const current = Number(v2 ?? (await read("memory/memory.usage_in_bytes")));
+    const statText = (v2 !== undefined ? await read("memory.stat") : await read("memory/memory.stat")) ?? "";
+    const stat = Object.fromEntries(statText.split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, Number(v)]));
+    const mb = (bytes: number | undefined) => round((bytes ?? 0) / 2 ** 20);
     const jlist = JSON.parse(await inside("pm2", "jlist")) as Array<{ name: string; monit: { memory: number } }>;
     return {
-      memoryCurrentMb: round(current / 2 ** 20),
-      anonMb: round(stat.anon / 2 ** 20),
-      fileMb: round(stat.file / 2 ** 20),
-      kernelMb: round((stat.kernel ?? stat.kernel_stack ?? 0) / 2 ** 20),
-      appsRssMb: Object.fromEntries(jlist.map((p) => [p.name, round(p.monit.memory / 2 ** 20)])),
+      cgroup: v2 !== undefined ? "v2" : "v1",
+      memoryCurrentMb: mb(current),
+      anonMb: mb(stat.anon ?? stat.total_rss),
+      fileMb: mb(stat.file ?? stat.total_cache),
+      appsRssMb: Object.fromEntries(jlist.map((p) => [p.name, mb(p.monit.memory)])),
     };
   };
   const result: Record<string, unknown> = { date: new Date().toISOString(), messages: MESSAGES, image: values.tag };
