@@ -36,7 +36,7 @@ function app(name, extra = {}) {
     // V8 sizes its heap for this machine's memory and keeps what a burst made it grow: a writer
     // that holds ~25 MB of live data sat at 170-200 MB RSS after draining a backlog. A smaller
     // young generation and an old-generation cap well under max_memory_restart keep each app near
-    // 100 MB, for a few percent of throughput (README, "Performance").
+    // 100 MB, for a few percent of throughput (docs/performance.md).
     node_args: ["--max-semi-space-size=4", "--max-old-space-size=192"],
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),

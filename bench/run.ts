@@ -5,7 +5,7 @@
 // on each other S3 store named by --store. Measures backlog drain throughput (repeated, per-run
 // ratios), latency at steady loads from the suite's own timestamps, memory of every process, idle
 // CPU and SQS requests, start-to-ready time, and the janitor on 100,000 aged documents. Prints a
-// table and writes bench/results/<date>.json. Flags: bench/options.ts; README "Performance".
+// table and writes bench/results/<date>.json. Flags: bench/options.ts; docs/performance.md.
 import { fork } from "node:child_process";
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";

@@ -3,7 +3,7 @@
 //
 // Node's own http/https client, on a keep-alive agent, rather than the built-in fetch: one small
 // JSON POST does not need fetch's WHATWG streams, which made the notifier the largest app after a
-// backlog (112-116 MB RSS against 99-103 with this client; README, "Performance").
+// backlog (112-116 MB RSS against 99-103 with this client; docs/performance.md).
 import http from "node:http";
 import https from "node:https";
 import { PermanentCatalogError, redact, TransientError, tmsEndpoint, type CatalogPayload } from "../shared";
