@@ -46,7 +46,12 @@ async function main() {
   try {
     const ipc = { pubEndpoint: `ipc://${dir}/pub.sock`, ackEndpoint: `ipc://${dir}/ack.sock` };
     // Ports free right now (a random pick once collided with an outgoing connection's port).
-    const tcp = { pubEndpoint: `tcp://127.0.0.1:${await freePort()}`, ackEndpoint: `tcp://127.0.0.1:${await freePort()}` };
+    // Two free ports, and not the same one twice: freePort closes its probe, so the kernel may hand
+    // the same port out again (both binds then failed with EADDRINUSE).
+    const pubPort = await freePort();
+    let ackPort = await freePort();
+    while (ackPort === pubPort) ackPort = await freePort();
+    const tcp = { pubEndpoint: `tcp://127.0.0.1:${pubPort}`, ackEndpoint: `tcp://127.0.0.1:${ackPort}` };
     const result = {
       "ipc, 50 msg/s": await measure(ipc, 1),
       "ipc, bursts of 10": await measure(ipc, 10),
