@@ -45,13 +45,19 @@ async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "oam-bus-hop-"));
   try {
     const ipc = { pubEndpoint: `ipc://${dir}/pub.sock`, ackEndpoint: `ipc://${dir}/ack.sock` };
-    // Ports free right now (a random pick once collided with an outgoing connection's port).
-    const tcp = { pubEndpoint: `tcp://127.0.0.1:${await freePort()}`, ackEndpoint: `tcp://127.0.0.1:${await freePort()}` };
+    // Ports free right now (a random pick once collided with an outgoing connection's port), fresh
+    // for each measurement: rebinding the port a just-closed socket had failed with EADDRINUSE.
+    const tcp = async (): Promise<BusEndpoints> => {
+      const pub = await freePort();
+      let ack = await freePort();
+      while (ack === pub) ack = await freePort();
+      return { pubEndpoint: `tcp://127.0.0.1:${pub}`, ackEndpoint: `tcp://127.0.0.1:${ack}` };
+    };
     const result = {
       "ipc, 50 msg/s": await measure(ipc, 1),
       "ipc, bursts of 10": await measure(ipc, 10),
-      "tcp, 50 msg/s": await measure(tcp, 1),
-      "tcp, bursts of 10": await measure(tcp, 10),
+      "tcp, 50 msg/s": await measure(await tcp(), 1),
+      "tcp, bursts of 10": await measure(await tcp(), 10),
     };
     process.send?.(result);
   } finally {

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { startLocalS3, startLocalSqs } from "../test/support/local-servers";
 import { pm2Metric } from "../test/support/pm2";
 import { startSuite, type Suite } from "../test/support/suite";
+import { METRIC } from "../apps/shared/runtime/names";
 import { waitFor } from "../test/support/wait";
 import { cpuSeconds, pidPssMb, pidRssMb } from "./process-stats";
 import { round } from "./stats";
@@ -40,7 +41,7 @@ async function main() {
       const queueUrl = await sqs.createQueue(`idle-${run}`);
       const suite = await startSuite(sqs, s3, { OAM_STATUS_SQS_QUEUE_URL: queueUrl, OAM_STATUS_PREFIX: "idle", OAM_SQS_WAIT_SECONDS: "20", MOCK_OAM_API: "true" });
       try {
-        await waitFor(async () => (pm2Metric((await suite.pm2.byName()).poller, "polls") ?? 0) >= 1 || undefined, { what: "the first poll", timeoutMs: 60_000, intervalMs: 500 });
+        await waitFor(async () => (pm2Metric((await suite.pm2.byName()).poller, METRIC.polls) ?? 0) >= 1 || undefined, { what: "the first poll", timeoutMs: 60_000, intervalMs: 500 });
         const p = await pids(suite);
         const cpu0 = each(p, cpuSeconds);
         const metricsUrl = (suite as Partial<Suite>).metricsUrl;

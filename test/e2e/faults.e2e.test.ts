@@ -14,6 +14,7 @@ import { pm2Metric } from "../support/pm2";
 import { readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
 import { interleave, lifecycle, type Job } from "../support/workload";
+import { METRIC } from "../../apps/shared/runtime/names";
 
 // How long the outage tests keep S3 or the catalog away (the guarantee speaks of a minute).
 const OUTAGE_MS = Number(process.env.OAM_TEST_OUTAGE_MS ?? 60_000);
@@ -135,7 +136,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     const honoured = kind === "local-s3";
     const procs = await suite.pm2.byName();
     for (const app of ["status-writer", "catalog-notifier"]) {
-      expect(pm2Metric(procs[app], "store conditional writes"), app).toBe(honoured ? 1 : 0);
+      expect(pm2Metric(procs[app], METRIC.storeConditionalWrites), app).toBe(honoured ? 1 : 0);
       const started = readFileSync(path.join(suite.logDir, `${app}.out.log`), "utf8")
         .split("\n")
         .find((l) => l.includes('"event":"app.started"'));
@@ -146,7 +147,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
   /** Nothing was set aside: an outage is not a message's fault. */
   async function expectNothingQuarantined(suite: Suite, prefix: string) {
     const procs = await suite.pm2.byName();
-    for (const app of ["poller", "status-writer", "catalog-notifier"]) expect(pm2Metric(procs[app], "quarantined") ?? 0, app).toBe(0);
+    for (const app of ["poller", "status-writer", "catalog-notifier"]) expect(pm2Metric(procs[app], METRIC.quarantined) ?? 0, app).toBe(0);
     const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
     const list = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/quarantine/` }));
     expect(list.KeyCount ?? 0).toBe(0);
@@ -258,7 +259,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
         let n = 0;
         for (const s of both) {
           const procs = await s.pm2.byName();
-          n += (pm2Metric(procs["status-writer"], "conditional-write conflicts") ?? 0) + (pm2Metric(procs["catalog-notifier"], "claim conflicts") ?? 0);
+          n += (pm2Metric(procs["status-writer"], METRIC.conditionalWriteConflicts) ?? 0) + (pm2Metric(procs["catalog-notifier"], METRIC.claimConflicts) ?? 0);
         }
         return n > 0 ? n : undefined;
       },
@@ -336,7 +337,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     const jobs = Array.from({ length: 40 }, (_, i) => lifecycle(i + 1, "token"));
     await sendAll(sqs, interleave(jobs), queueUrl);
     // The operator sees it: health's metric is up while the token is refused.
-    await waitFor(async () => pm2Metric((await suite.pm2.byName())["catalog-notifier"], "catalog token refused") === 1, { what: "the token alarm", timeoutMs: 60_000 });
+    await waitFor(async () => pm2Metric((await suite.pm2.byName())["catalog-notifier"], METRIC.catalogTokenRefused) === 1, { what: "the token alarm", timeoutMs: 60_000 });
     const refused = catalog.requests.length;
     catalog.respond = undefined;
     await settle(jobs, prefix, queueUrl);
@@ -347,6 +348,6 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     expect(log).not.toContain('"event":"catalog.rejected"');
     expect(log).toContain('"event":"catalog.token_accepted"');
     expect(readFileSync(path.join(suite.logDir, "catalog-notifier.err.log"), "utf8")).toContain('"event":"catalog.token_refused"');
-    await waitFor(async () => pm2Metric((await suite.pm2.byName())["catalog-notifier"], "catalog token refused") === 0, { what: "the alarm to clear" });
+    await waitFor(async () => pm2Metric((await suite.pm2.byName())["catalog-notifier"], METRIC.catalogTokenRefused) === 0, { what: "the alarm to clear" });
   });
 });

@@ -12,6 +12,7 @@ import { ROOT, startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "
 import { Pm2, pm2Metric } from "../support/pm2";
 import { APPS, readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
+import { METRIC } from "../../apps/shared/runtime/names";
 
 const TOKEN = "e2e-secret-token-4f9c2a";
 const execFileAsync = promisify(execFile);
@@ -266,7 +267,7 @@ describe("the suite under pm2, production profile", () => {
     const procs = await waitFor(
       async () => {
         const p = await pm2.byName();
-        return pm2Metric(p.janitor, "last run age") !== undefined ? p : undefined;
+        return pm2Metric(p.janitor, METRIC.lastRunAge) !== undefined ? p : undefined;
       },
       { what: "every app's metrics" },
     );

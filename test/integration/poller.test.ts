@@ -3,14 +3,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Poller } from "../../apps/poller/poller";
 import { Quarantine } from "../../apps/shared/aws/quarantine";
 import { BusClient, BusServer, TOPIC_ALL, TOPIC_MOSAIC_FINISHED, type ConsumerName, type Envelope } from "../../apps/shared/bus/bus";
 import { loadConfig } from "../../apps/shared/runtime/config";
 import { createLogger } from "../../apps/shared/runtime/logger";
-import { startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { CREDENTIALS, REGION, startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { trackOutstanding } from "../support/request-counter";
 import { waitFor } from "../support/wait";
 
 const logger = createLogger("poller-test", { silent: true });
@@ -41,9 +42,15 @@ describe("poller", () => {
     });
     const bus = new BusServer(config.bus);
     await bus.start();
-    const poller = new Poller({ config, sqs: sqs.client, bus, quarantine: new Quarantine(s3.client, s3.bucket, "statuses"), logger });
+    // Its own client, so that the receives counted are the poller's alone.
+    const client = new SQSClient({ region: REGION, endpoint: sqs.endpoint, credentials: CREDENTIALS });
+    const receives = trackOutstanding(client, "ReceiveMessageCommand");
+    const poller = new Poller({ config, sqs: client, bus, quarantine: new Quarantine(s3.client, s3.bucket, "statuses"), logger });
     poller.start();
-    cleanups.push(() => poller.stop());
+    cleanups.push(async () => {
+      await poller.stop();
+      client.destroy();
+    });
     const consumer = (name: ConsumerName, topics: string[], autoAck = true) => {
       const client = new BusClient(config.bus, name, topics);
       client.start();
@@ -61,7 +68,7 @@ describe("poller", () => {
       sqs.client.send(
         new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: JSON.stringify(b) })) }),
       );
-    return { config, poller, queueUrl, consumer, send };
+    return { config, poller, queueUrl, consumer, send, receives };
   }
 
   it("deletes a mosaic FINISHED only after both the writer and the notifier acked", async () => {
@@ -110,6 +117,56 @@ describe("poller", () => {
     await waitFor(() => held.seen.length >= 10, { what: "the other five published" });
     for (const e of held.seen.slice(5)) await held.client.ack(e.messageId);
     await waitFor(async () => poller.inFlight.size === 0 && (await sqs.depth(queueUrl)) === 0, { what: "the queue to drain" });
+  });
+
+  it("receives in parallel by default while a backlog lasts, and goes back to one long poll when the queue is empty", async () => {
+    const { config, poller, consumer, send, queueUrl, receives } = await setup();
+    expect(config.sqs.receiveConcurrency).toBe(4);
+    // Idle: one long poll out at a time (the local profile's wait is 1 s).
+    await waitFor(() => receives.sent >= 3, { what: "three idle polls", timeoutMs: 10_000 });
+    expect(receives.max).toBe(1);
+    consumer("status-writer", [TOPIC_ALL]);
+    const n = 400;
+    for (let i = 0; i < n; i += 10) await send(Array.from({ length: 10 }, (_, j) => ({ jobId: `backlog-${i + j}`, stage: "chunk", status: "STARTED" })));
+    await waitFor(async () => poller.stats.acked === n && (await sqs.depth(queueUrl)) === 0, { what: "the backlog to drain", timeoutMs: 60_000 });
+    expect(receives.max).toBeGreaterThan(1);
+    expect(receives.max).toBeLessThanOrEqual(4);
+    // Empty again: back to one poll at a time, as many requests as when idle before.
+    await waitFor(() => receives.now <= 1, { what: "the helpers' last receives to end", timeoutMs: 10_000 });
+    receives.reset();
+    const sent = receives.sent;
+    await waitFor(() => receives.sent >= sent + 3, { what: "three more idle polls", timeoutMs: 10_000 });
+    expect(receives.max).toBe(1);
+  });
+
+  it("never has more in flight than the cap with parallel receives", async () => {
+    const { poller, consumer, send, queueUrl } = await setup({ OAM_MAX_IN_FLIGHT: "25", OAM_SQS_RECEIVE_CONCURRENCY: "4" });
+    const held = consumer("status-writer", [TOPIC_ALL], false);
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, poller.inFlight.size)), 1);
+    cleanups.push(() => clearInterval(watch));
+    for (let i = 0; i < 100; i += 10) await send(Array.from({ length: 10 }, (_, j) => ({ jobId: `cap4-${i + j}`, stage: "chunk", status: "STARTED" })));
+    await waitFor(() => held.seen.length >= 25, { what: "25 messages published" });
+    most = Math.max(most, poller.inFlight.size);
+    // Acks in bursts of 1 to 7: room comes back in pieces of every size, and the four receivers
+    // (their receives in flight reserve room) must never take more than it.
+    const acked = new Set<string>();
+    let burst = 0;
+    await waitFor(
+      async () => {
+        const todo = held.seen.filter((e) => !acked.has(e.messageId)).slice(0, (burst++ % 7) + 1);
+        for (const e of todo) {
+          acked.add(e.messageId);
+          await held.client.ack(e.messageId);
+        }
+        most = Math.max(most, poller.inFlight.size);
+        return poller.stats.acked === 100 && (await sqs.depth(queueUrl)) === 0;
+      },
+      { what: "100 messages acked in bursts", timeoutMs: 60_000, intervalMs: 5 },
+    );
+    expect(most).toBeLessThanOrEqual(25);
+    expect(most).toBe(25);
+    expect(poller.stats.received).toBe(100);
   });
 
   it("keeps in-flight messages invisible past the visibility timeout", async () => {

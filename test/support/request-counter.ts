@@ -1,6 +1,8 @@
 // Counts the requests an AWS SDK client sends, by command name (PutObjectCommand, ...), with a
-// middleware on the client itself: tests see how many S3 calls a piece of work took.
+// middleware on the client itself: tests see how many S3 calls a piece of work took, and how many
+// SQS receives were out at once.
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 
 export function countRequests(client: S3Client): Map<string, number> {
   const counts = new Map<string, number>();
@@ -13,4 +15,44 @@ export function countRequests(client: S3Client): Map<string, number> {
     { step: "initialize", name: "countRequests" },
   );
   return counts;
+}
+
+/** Requests of one command an SDK client has out at once: now, and the most since the last reset. */
+export interface Outstanding {
+  readonly now: number;
+  readonly max: number;
+  readonly sent: number;
+  /** Starts a new window: `max` becomes what is out now. */
+  reset(): void;
+}
+
+export function trackOutstanding(client: SQSClient, commandName: string): Outstanding {
+  const state = { now: 0, max: 0, sent: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== commandName) return next(args);
+      state.sent++;
+      state.max = Math.max(state.max, ++state.now);
+      try {
+        return await next(args);
+      } finally {
+        state.now--;
+      }
+    },
+    { step: "initialize", name: `trackOutstanding${commandName}` },
+  );
+  return {
+    get now() {
+      return state.now;
+    },
+    get max() {
+      return state.max;
+    },
+    get sent() {
+      return state.sent;
+    },
+    reset() {
+      state.max = state.now;
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { waitFor } from "./wait";
 
 import { SUITE_APPS } from "../../apps/shared/runtime/names";
 
-export const APPS: readonly string[] = SUITE_APPS;
+export const APPS: string[] = [...SUITE_APPS];
 
 export interface Suite {
   pm2: Pm2;
@@ -21,26 +21,34 @@ export interface Suite {
   /** The janitor's monitoring endpoint (/metrics, /healthz, /readyz), on a port of its own. */
   metricsUrl: string;
   allOnline(): Promise<boolean>;
+  /** Starts apps left out at first (`only`), and waits until they are online. */
+  startApps(names: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<string, string>): Promise<Suite> {
+/** `only` starts some of the apps (the benchmark starts the poller last, once the others are up). */
+export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<string, string>, only: string[] = APPS): Promise<Suite> {
   const work = mkdtempSync(path.join(os.tmpdir(), "oam-suite-"));
   const pm2 = new Pm2();
   const logDir = path.join(work, "log");
   const env = suiteEnv(sqs, s3, { LOG_DIR: logDir, OAM_RUN_DIR: path.join(work, "run"), OAM_METRICS_PORT: String(await freePort()), ...extra });
-  await pm2.run(["start", "ecosystem.config.js", "--env", "production"], env);
-  const allOnline = async () => {
+  const online = async (names: string[]) => {
     const procs = await pm2.byName();
-    return APPS.every((a) => procs[a]?.pm2_env.status === "online");
+    return names.every((a) => procs[a]?.pm2_env.status === "online");
   };
-  await waitFor(allOnline, { what: "all four apps online" });
+  const startApps = async (names: string[]) => {
+    await pm2.run(["start", "ecosystem.config.js", "--env", "production", ...(names.length < APPS.length ? ["--only", names.join(",")] : [])], env);
+    await waitFor(() => online(names), { what: `${names.join(", ")} online` });
+  };
+  await startApps(only);
+  const allOnline = () => online(APPS);
   return {
     pm2,
     env,
     logDir,
     metricsUrl: `http://127.0.0.1:${env.OAM_METRICS_PORT}`,
     allOnline,
+    startApps,
     async stop() {
       await pm2.kill();
       rmSync(work, { recursive: true, force: true });
