@@ -36,6 +36,9 @@ export function printTable(r: Results) {
     rows.push(["idle CPU %", JSON.stringify(r.idle.cpuPercent)]);
   }
   rows.push(["start to ready, ms", String(r.startToReadyMs)]);
+  for (const f of r.fallback ?? []) {
+    rows.push([`status writer alone, ${f.store}, ${f.mode}`, `${f.msgPerSecond} msg/s, ${f.cpuMsPerMessage} CPU ms and ${f.s3CallsPerMessage} S3 calls per message`]);
+  }
   if (r.janitor) rows.push([`janitor: ${r.janitor.documents} docs`, `${r.janitor.seconds} s, ${r.janitor.deleteObjectsCalls} DeleteObjects, ${r.janitor.listPages} pages, peak ${r.janitor.peakRssMb} MB`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   console.log("");

@@ -22,6 +22,7 @@ import { suiteMemory } from "./drain";
 import { parseBenchOptions, type BenchOptions } from "./options";
 import { cpuMeter } from "./proc-stats";
 import { openRegime } from "./regime";
+import { measureFallback } from "./fallback-cost";
 import { printTable } from "./report";
 import { percentiles as stats, round } from "./stats";
 import { ratios, spread, throughput } from "./throughput";
@@ -169,6 +170,9 @@ async function main(o: BenchOptions) {
     });
     const j = await new Promise<Record<string, number>>((resolve) => child.on("message", (m) => resolve(m as never)));
     results.janitor = { documents: o.janitorDocs, seconds: round(j.durationMs / 1000, 2), deleted: j.deleted, deleteObjectsCalls: j.deleteCalls, listPages: j.pages, peakRssMb: round(j.maxRssMb) };
+
+    // --- what reading first costs the status writer (stores that ignore conditional writes) ---
+    results.fallback = await measureFallback(500, 3, o.s3Dir);
     results.loadAverage.end = load();
   } finally {
     await Promise.all([sqs.stop(), catalog.close(), ...stores.map((s) => s.stop())]);
