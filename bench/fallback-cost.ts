@@ -16,15 +16,10 @@ import { StatusWriter } from "../apps/status-writer/status-writer";
 import { startLocalS3, type LocalS3, type StoreKind } from "../test/support/local-servers";
 import { countRequests } from "../test/support/request-counter";
 import { percentiles, round } from "./stats";
+import { JOB_STEPS } from "../test/support/workload";
 
 const median = (xs: number[]) => percentiles(xs).p50;
 
-const STEPS = [
-  { stage: "chunk", status: "STARTED" },
-  { stage: "chunk", status: "FINISHED" },
-  { stage: "mosaic", status: "STARTED" },
-  { stage: "mosaic", status: "FAILED", error: "gdal said no" },
-] as const;
 const IN_FLIGHT_JOBS = 50;
 
 export interface FallbackRow {
@@ -47,9 +42,9 @@ async function drain(s3: LocalS3, mode: StoreMode, jobs: number, tag: string): P
   await Promise.all(
     Array.from({ length: IN_FLIGHT_JOBS }, async () => {
       for (let j = next++; j < jobs; j = next++) {
-        for (let step = 0; step < STEPS.length; step++) {
+        for (let step = 0; step < JOB_STEPS.length; step++) {
           const now = Date.now();
-          const envelope: Envelope = { messageId: `${tag}-${j}-${step}`, sentTimestamp: now, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId: `${tag}-${j}`, ...STEPS[step] } };
+          const envelope: Envelope = { messageId: `${tag}-${j}-${step}`, sentTimestamp: now, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId: `${tag}-${j}`, ...JOB_STEPS[step] } };
           await writer.handle(envelope, signal);
         }
       }
@@ -57,7 +52,7 @@ async function drain(s3: LocalS3, mode: StoreMode, jobs: number, tag: string): P
   );
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const messages = jobs * STEPS.length;
+  const messages = jobs * JOB_STEPS.length;
   const s3Calls = [...calls.values()].reduce((a, b) => a + b, 0);
   return { msgPerSecond: Math.round((messages / ms) * 1000), cpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / messages, 2), s3CallsPerMessage: round(s3Calls / messages, 2) };
 }

@@ -10,7 +10,7 @@ import { pm2Metric } from "../test/support/pm2";
 import { startSuite, type Suite } from "../test/support/suite";
 import { METRIC } from "../apps/shared/runtime/names";
 import { waitFor } from "../test/support/wait";
-import { cpuSeconds, pidPssMb, pidRssMb } from "./process-stats";
+import { cpuSeconds, pidPssMb, pidRssMb } from "./proc-stats";
 import { round } from "./stats";
 
 const { values: opts } = parseArgs({

@@ -12,18 +12,13 @@ import { startLocalS3, STORE_KINDS, type LocalS3 } from "../support/local-server
 import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";
 import { waitFor } from "../support/wait";
+import { JOB_STEPS } from "../support/workload";
 
 const logger = createLogger("status-writer-test", { silent: true });
-const STEPS = [
-  { stage: "chunk", status: "STARTED" },
-  { stage: "chunk", status: "FINISHED" },
-  { stage: "mosaic", status: "STARTED" },
-  { stage: "mosaic", status: "FAILED", error: "gdal said no" },
-] as const;
 
 function envelope(jobId: string, step: number, sentTimestamp = 1_700_000_000_000 + step): Envelope {
   const now = Date.now();
-  return { messageId: `${jobId}-${step}`, sentTimestamp, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId, ...STEPS[step] } };
+  return { messageId: `${jobId}-${step}`, sentTimestamp, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId, ...JOB_STEPS[step] } };
 }
 
 describe.each(STORE_KINDS)("status writer on %s", (kind) => {

@@ -17,19 +17,14 @@ import { capturingLogger } from "../support/capture-logger";
 import { startLocalS3, STORE_KINDS, type LocalS3, type StoreKind } from "../support/local-servers";
 import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";
+import { JOB_STEPS } from "../support/workload";
 
 const logger = createLogger("store-kinds-test", { silent: true });
 const HONOURS: Record<StoreKind, boolean> = { "local-s3": true, s3rver: false };
-const STEPS = [
-  { stage: "chunk", status: "STARTED" },
-  { stage: "chunk", status: "FINISHED" },
-  { stage: "mosaic", status: "STARTED" },
-  { stage: "mosaic", status: "FAILED", error: "gdal said no" },
-] as const;
 
 function envelope(jobId: string, step: number): Envelope {
   const now = Date.now();
-  return { messageId: `${jobId}-${step}-${now}`, sentTimestamp: 1_700_000_000_000 + step, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId, ...STEPS[step] } };
+  return { messageId: `${jobId}-${step}-${now}`, sentTimestamp: 1_700_000_000_000 + step, receiveCount: 1, receivedAt: now, publishedAt: now, body: { jobId, ...JOB_STEPS[step] } };
 }
 
 describe.each(STORE_KINDS)("on %s", (kind) => {

@@ -8,6 +8,14 @@ export interface Job {
   tilesUri?: string;
 }
 
+/** A job's four steps, as the tiler emits them, the last a failure (for tests of the status writer alone). */
+export const JOB_STEPS = [
+  { stage: "chunk", status: "STARTED" },
+  { stage: "chunk", status: "FINISHED" },
+  { stage: "mosaic", status: "STARTED" },
+  { stage: "mosaic", status: "FAILED", error: "gdal said no" },
+] as const;
+
 export function lifecycle(i: number, prefix = "job"): Job {
   const jobId = `${prefix}-${String(i).padStart(4, "0")}`;
   const target = `s3://oam-tiles/${jobId}`;
