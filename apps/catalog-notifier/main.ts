@@ -3,10 +3,9 @@ import { BusClient } from "../shared/bus/bus";
 import { BusConsumer } from "../shared/bus/consumer";
 import { runApp } from "../shared/runtime/run-app";
 import { createS3Client } from "../shared/aws/s3-client";
-import { exposeMetrics } from "../shared/runtime/metrics";
 import { METRIC } from "../shared/runtime/names";
 import { Quarantine } from "../shared/aws/quarantine";
-import { PROBE_WAIT_MS, StoreCapability } from "../shared/aws/store-probe";
+import { probeStore, runConsumer } from "../shared/runtime/consumer-app";
 import { CatalogClient } from "./catalog-client";
 import { CatalogNotifier } from "./catalog-notifier";
 import { CatalogRecords } from "./catalog-records";
@@ -14,8 +13,7 @@ import { CatalogRecords } from "./catalog-records";
 runApp("catalog-notifier", async (config, logger) => {
   const s3 = createS3Client(config);
   const { bucket, prefix } = config.status;
-  const store = new StoreCapability(s3, bucket, prefix, "catalog-notifier", logger);
-  await store.start(PROBE_WAIT_MS, config.s3MaxBackoffMs);
+  const store = await probeStore(s3, config, "catalog-notifier", logger);
   const notifier = new CatalogNotifier(
     new CatalogClient(config.catalog.url, config.catalog.token, config.catalog.timeoutMs),
     new CatalogRecords(s3, bucket, prefix, store),
@@ -33,10 +31,8 @@ runApp("catalog-notifier", async (config, logger) => {
     },
   );
   const consumer = new BusConsumer(new BusClient(config.bus, "catalog-notifier"), notifier.handle, logger, config.stopTimeoutMs);
-  consumer.start();
-  exposeMetrics({
-    [METRIC.received]: () => consumer.stats.received,
-    [METRIC.inFlight]: () => consumer.inFlight,
+  logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
+  return runConsumer(consumer, store, {
     [METRIC.catalogPosts]: () => notifier.stats.posted + notifier.stats.mocked,
     [METRIC.catalogRetries]: () => notifier.stats.retries,
     [METRIC.catalogFailures]: () => notifier.stats.rejected,
@@ -47,14 +43,5 @@ runApp("catalog-notifier", async (config, logger) => {
     [METRIC.catalogAuthFailures]: () => notifier.tokenAlarm.failures,
     [METRIC.catalogTokenRefused]: () => (notifier.tokenAlarm.failing ? 1 : 0),
     [METRIC.quarantined]: () => notifier.stats.quarantined,
-    [METRIC.storeConditionalWrites]: () => store.metric,
   });
-  logger.info("notifying", { event: "notifier.ready", endpoint: config.catalog.url, mock: config.catalog.mock });
-  return {
-    describe: () => store.describe(),
-    async stop(drainUntil) {
-      store.stop();
-      await consumer.stop(drainUntil);
-    },
-  };
 });

@@ -3,41 +3,28 @@ import { BusClient } from "../shared/bus/bus";
 import { BusConsumer } from "../shared/bus/consumer";
 import { runApp } from "../shared/runtime/run-app";
 import { createS3Client } from "../shared/aws/s3-client";
-import { exposeMetrics } from "../shared/runtime/metrics";
 import { METRIC } from "../shared/runtime/names";
 import { Quarantine } from "../shared/aws/quarantine";
-import { PROBE_WAIT_MS, StoreCapability } from "../shared/aws/store-probe";
+import { probeStore, runConsumer } from "../shared/runtime/consumer-app";
 import { DocumentStore } from "./document-store";
 import { StatusWriter } from "./status-writer";
 
 runApp("status-writer", async (config, logger) => {
   const s3 = createS3Client(config);
   const { bucket, prefix } = config.status;
-  const store = new StoreCapability(s3, bucket, prefix, "status-writer", logger);
-  await store.start(PROBE_WAIT_MS, config.s3MaxBackoffMs);
+  const store = await probeStore(s3, config, "status-writer", logger);
   const writer = new StatusWriter(new DocumentStore(s3, bucket, store), prefix, logger, {
     maxBackoffMs: config.s3MaxBackoffMs,
     quarantine: new Quarantine(s3, bucket, prefix),
     bound: config.messageBound,
   });
   const consumer = new BusConsumer(new BusClient(config.bus, "status-writer"), writer.handle, logger, config.stopTimeoutMs);
-  consumer.start();
-  exposeMetrics({
-    [METRIC.received]: () => consumer.stats.received,
-    [METRIC.inFlight]: () => consumer.inFlight,
+  return runConsumer(consumer, store, {
     [METRIC.documentsWritten]: () => writer.stats.written,
     [METRIC.stale]: () => writer.stats.stale,
     [METRIC.superseded]: () => writer.stats.superseded,
     [METRIC.conditionalWriteConflicts]: () => writer.stats.conflicts,
     [METRIC.writeRetries]: () => writer.stats.retries,
     [METRIC.quarantined]: () => writer.stats.quarantined,
-    [METRIC.storeConditionalWrites]: () => store.metric,
   });
-  return {
-    describe: () => store.describe(),
-    async stop(drainUntil) {
-      store.stop();
-      await consumer.stop(drainUntil);
-    },
-  };
 });
