@@ -77,9 +77,13 @@ describe("the monitoring endpoint of the suite under pm2", () => {
     const after = await waitFor(
       async () => {
         const s = await scrape();
+        // Each app reports its metrics to pm2 on its own clock, so wait until every app's
+        // report has caught up, not only the poller's.
         return (perApp(s, "oam_status_sqs_messages_deleted_total", "poller") ?? 0) >= messages &&
           perApp(s, "oam_status_catalog_posts_total", "catalog-notifier") === finished &&
-          perApp(s, "oam_status_messages_in_flight", "poller") === 0
+          perApp(s, "oam_status_messages_in_flight", "poller") === 0 &&
+          (perApp(s, "oam_status_messages_received_total", "status-writer") ?? 0) >= messages &&
+          (perApp(s, "oam_status_documents_written_total", "status-writer") ?? 0) >= jobs.length
           ? s
           : undefined;
       },
