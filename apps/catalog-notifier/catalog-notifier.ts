@@ -92,16 +92,7 @@ export class CatalogNotifier {
       const { quarantine, bound } = this.opts;
       const budget = quarantine && bound ? new FailureBudget(envelope.sentTimestamp, bound) : undefined;
       try {
-        await retryForever(() => this.notify(envelope, budget, signal), {
-          startingDelayMs: 200,
-          maxDelayMs: this.opts.s3MaxBackoffMs,
-          keepTrying: (err) => !signal.aborted && !(err instanceof PermanentCatalogError) && !budget?.exhausted(),
-          onFailedAttempt: (err, attempt) => {
-            if (budget?.exhausted()) return; // the catalog step gave up; set aside below
-            budget?.failed(this.s3Health, errorMessage(err));
-            this.logger.warn("catalog notification step failed, retrying", { event: "catalog.step_failed", jobId: envelope.body.jobId, attempt, error: errorMessage(err) });
-          },
-        });
+        await this.notify(envelope, budget, signal);
       } catch (err) {
         if (signal.aborted || !budget?.exhausted()) throw err;
         await quarantine!.setAside(envelope, "catalog-notifier", `catalog-notifier gave up on job ${envelope.body.jobId}: ${budget.describe()}`, this.logger);
@@ -112,8 +103,7 @@ export class CatalogNotifier {
   private async notify(envelope: Envelope, budget: FailureBudget | undefined, signal: AbortSignal): Promise<void> {
     const payload = buildCatalogPayload(envelope.body);
     const base: Base = { jobId: envelope.body.jobId, uri: payload.uri, owner: this.opts.owner, messageId: envelope.messageId };
-    const claim = await this.claimOnceFree(envelope, base, signal);
-    this.s3Health.succeeded();
+    const claim = await this.claimOnceFree(envelope, base, budget, signal);
     if (!claim) return;
     if (this.opts.mock) {
       this.logger.info("MOCK_OAM_API: would POST to the catalog", { event: "catalog.mock", jobId: base.jobId, endpoint: this.client.endpoint, payload });
@@ -121,23 +111,34 @@ export class CatalogNotifier {
       this.stats.mocked++;
       return;
     }
-    const { answer, release } = await this.postUntilAnswered(base.jobId, payload, claim, budget, signal);
-    try {
-      await this.recordAnswer(base, answer, signal);
-    } finally {
-      release();
-    }
+    await this.postUntilAnswered(base, payload, claim, budget, signal);
   }
 
   /** Claims the job, waiting (with backoff) while another suite holds it; undefined when it was sent already. */
-  private async claimOnceFree(envelope: Envelope, base: Base, signal: AbortSignal): Promise<Claim | undefined> {
+  private async claimOnceFree(envelope: Envelope, base: Base, budget: FailureBudget | undefined, signal: AbortSignal): Promise<Claim | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const claim = await this.claim(envelope, base, signal);
+      const claim = await this.untilStored(() => this.claim(envelope, base, signal), base.jobId, budget, signal);
       if (!claim || !("heldBy" in claim)) return claim;
       this.logger.info("waiting for another suite's claim", { event: "catalog.claim_held", jobId: base.jobId, owner: claim.heldBy, attempt });
       await sleep(Math.random() * Math.min(this.opts.s3MaxBackoffMs, 200 * 2 ** Math.min(attempt, 16)), signal);
       if (signal.aborted) throw new Error("stopped while another suite held the job's claim");
     }
+  }
+
+  /** Runs an S3 step until the store answers; each failure counts against the job's bound. */
+  private async untilStored<T>(step: () => Promise<T>, jobId: string, budget: FailureBudget | undefined, signal: AbortSignal): Promise<T> {
+    const result = await retryForever(step, {
+      startingDelayMs: 200,
+      maxDelayMs: this.opts.s3MaxBackoffMs,
+      keepTrying: () => !signal.aborted && !budget?.exhausted(),
+      onFailedAttempt: (err, attempt) => {
+        if (signal.aborted) return;
+        budget?.failed(this.s3Health, errorMessage(err));
+        this.logger.warn("catalog notification step failed, retrying", { event: "catalog.step_failed", jobId, attempt, error: errorMessage(err) });
+      },
+    });
+    this.s3Health.succeeded();
+    return result;
   }
 
   /** Claims the job for this suite ("posting"); undefined when it was sent already. */
@@ -195,52 +196,44 @@ export class CatalogNotifier {
   }
 
   /**
-   * Posts until the catalog answers for good: 2xx or a rejection, or "found" when an earlier post
-   * whose outcome is unknown (a dead predecessor's, or our own that timed out or was cut off) turns
-   * out to have reached the catalog: while the outcome is unknown the catalog is asked before each
-   * post. Resolves holding a slot, which the caller releases once the outcome is recorded; a failed
-   * try releases its slot before backing off.
+   * Posts until the catalog answers for good (2xx or a rejection) and records the answer. While an
+   * earlier post's outcome is unknown (a dead predecessor's, or our own that timed out or was cut
+   * off) the catalog is asked before each post, and a uri it has is recorded "posted" without
+   * posting. Each try holds a slot from its post to the recorded outcome; backing off, it holds none.
    */
-  private async postUntilAnswered(
-    jobId: string,
-    payload: CatalogPayload,
-    claim: Claim,
-    budget: FailureBudget | undefined,
-    signal: AbortSignal,
-  ): Promise<{ answer: Answer; release: () => void }> {
+  private postUntilAnswered(base: Base, payload: CatalogPayload, claim: Claim, budget: FailureBudget | undefined, signal: AbortSignal): Promise<void> {
     let tries = 0;
     let claimedAt = Date.parse(claim.stored.record.at);
     let outcomeUnknown = claim.outcomeUnknown;
-    return retryForever(async () => {
-      const release = await this.slots.take(signal);
-      try {
-        // Before a retry, or a first post that waited long for its slot, refresh our claim so
-        // another suite does not take it over meanwhile. Done in line, not in the background:
-        // a late refresh landing after the "posted" record would turn it back into our own
-        // claim, and the job would be posted again.
-        if (tries++ > 0 || Date.now() - claimedAt > this.opts.claimLeaseMs / 4) {
-          const at = new Date();
-          await this.records.put({ ...claim.stored.record, at: at.toISOString() }, "any", signal).catch(() => undefined);
-          claimedAt = at.getTime();
-        }
-        if (outcomeUnknown && (await this.catalogHas(payload.uri, jobId, signal))) {
-          this.catalogHealth.succeeded();
-          return { answer: "found" as const, release };
-        }
-        outcomeUnknown = false;
-        const answer = await this.client.post(jobId, payload, signal).catch((err: unknown) => {
-          if (err instanceof PermanentCatalogError) return err;
-          if (err instanceof TransientError && err.outcomeUnknown) outcomeUnknown = true;
-          throw err;
-        });
-        this.catalogHealth.succeeded();
-        this.tokenAlarm.accepted();
-        return { answer, release };
-      } catch (err) {
-        release();
-        throw err;
+    const postOnce = async (): Promise<Answer> => {
+      // Before a retry, or a first post that waited long for its slot, refresh our claim so
+      // another suite does not take it over meanwhile. Done in line, not in the background:
+      // a late refresh landing after the "posted" record would turn it back into our own
+      // claim, and the job would be posted again.
+      if (tries++ > 0 || Date.now() - claimedAt > this.opts.claimLeaseMs / 4) {
+        const at = new Date();
+        await this.records.put({ ...claim.stored.record, at: at.toISOString() }, "any", signal).catch(() => undefined);
+        claimedAt = at.getTime();
       }
-    }, this.catalogRetry(jobId, budget, signal));
+      if (outcomeUnknown && (await this.catalogHas(payload.uri, base.jobId, signal))) return "found";
+      outcomeUnknown = false;
+      const answer = await this.client.post(base.jobId, payload, signal).catch((err: unknown) => {
+        if (err instanceof PermanentCatalogError) return err;
+        if (err instanceof TransientError && err.outcomeUnknown) outcomeUnknown = true;
+        throw err;
+      });
+      this.tokenAlarm.accepted();
+      return answer;
+    };
+    return retryForever(
+      () =>
+        this.slots.use(signal, async () => {
+          const answer = await postOnce();
+          this.catalogHealth.succeeded();
+          await this.recordAnswer(base, answer, signal);
+        }),
+      this.catalogRetry(base.jobId, budget, signal),
+    );
   }
 
   /** Retrying a catalog request: a refused token rings the alarm; anything else counts against the job's bound. */
@@ -250,6 +243,7 @@ export class CatalogNotifier {
       maxDelayMs: this.opts.maxBackoffMs,
       keepTrying: () => !signal.aborted && !budget?.exhausted(),
       onFailedAttempt: (err: unknown, attempt: number) => {
+        if (signal.aborted) return; // cut off by a stop, not a failure: the poller hands the job back
         this.stats.retries++;
         if (err instanceof CatalogAuthError) return this.tokenAlarm.refused(err, jobId);
         budget?.failed(this.catalogHealth, errorMessage(err));

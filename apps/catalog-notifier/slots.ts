@@ -13,6 +13,16 @@ export class Slots {
     return this.size - this.free;
   }
 
+  /** Runs `work` holding a slot, released when it settles. */
+  async use<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    const release = await this.take(signal);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   /** Resolves with the slot's release function once one is free; rejects if `signal` aborts first. */
   take(signal?: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {

@@ -49,4 +49,14 @@ describe("Slots", () => {
     await expect(slots.take(abort.signal)).rejects.toThrow("aborted");
     expect(slots.inUse).toBe(0);
   });
+
+  it("use() holds a slot while its work runs and gives it back however the work ends", async () => {
+    const slots = new Slots(1);
+    let inside = -1;
+    expect(await slots.use(undefined, async () => ((inside = slots.inUse), "done"))).toBe("done");
+    expect(inside).toBe(1);
+    expect(slots.inUse).toBe(0);
+    await expect(slots.use(undefined, () => Promise.reject(new Error("post failed")))).rejects.toThrow("post failed");
+    expect(slots.inUse).toBe(0);
+  });
 });
