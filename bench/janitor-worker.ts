@@ -5,7 +5,7 @@ import { createLogger } from "../apps/shared/runtime/logger";
 
 const [s3Endpoint, bucket, prefix] = process.argv.slice(2);
 const s3 = new S3Client({ region: "us-east-1", endpoint: s3Endpoint, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, forcePathStyle: true });
-pruneStatuses({ s3, bucket, prefix, retentionDays: 30, logger: createLogger("janitor-bench", { silent: true }) }).then(
+pruneStatuses({ s3, bucket, prefix, retentionDays: 30, pageSize: 1000, logger: createLogger("janitor-bench", { silent: true }) }).then(
   (r) => {
     process.send?.({ ...r, maxRssMb: process.resourceUsage().maxRSS / 1024 });
     process.exit(0);

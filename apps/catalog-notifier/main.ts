@@ -2,6 +2,7 @@
 import { BusClient } from "../shared/bus/bus";
 import { BusConsumer } from "../shared/bus/consumer";
 import { runApp } from "../shared/runtime/run-app";
+import { registerSecret } from "../shared/runtime/logger";
 import { createS3Client } from "../shared/aws/s3-client";
 import { METRIC } from "../shared/runtime/names";
 import { Quarantine } from "../shared/aws/quarantine";
@@ -11,6 +12,7 @@ import { CatalogNotifier } from "./catalog-notifier";
 import { CatalogRecords } from "./catalog-records";
 
 runApp("catalog-notifier", async (config, logger) => {
+  registerSecret(config.catalog.token);
   const s3 = createS3Client(config);
   const { bucket, prefix } = config.status;
   const store = await probeStore(s3, config, "catalog-notifier", logger);

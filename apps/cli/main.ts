@@ -2,7 +2,8 @@
 // oam-status: the operator's command line. Reads the same variables as the suite.
 import { parseArgs } from "node:util";
 import { ConfigError, errorMessage } from "../shared/util/errors";
-import { loadConfig, type Need } from "../shared/runtime/config";
+import { buildConfig, queueConfig, storeUserConfig } from "../shared/runtime/config";
+import { readVariables } from "../shared/runtime/config-variables";
 import { SUITE_VERSION } from "../shared/runtime/version";
 import { createS3Client } from "../shared/aws/s3-client";
 import { createSqsClient } from "../shared/aws/sqs-client";
@@ -21,9 +22,6 @@ const USAGE = `usage: oam-status <command> [options]
   replay [--day yyyy-mm-dd | --key K] [--dry-run]
                              send quarantined messages (after fixing their "body") back to the queue
 `;
-
-/** What each command needs of the configuration, beyond what every command reads. */
-const NEEDS: Record<string, Need[]> = { send: ["queue"], status: ["bucket"], ping: ["queue"], health: [], replay: ["queue", "bucket"] };
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -48,16 +46,23 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const config = loadConfig("cli", process.env, NEEDS[command] ?? []);
+  // Every variable is checked, as the apps do; each command then reads the sections it needs, which
+  // say what is missing.
+  const vars = readVariables(process.env);
+  const config = buildConfig("cli", vars);
+  const queue = () => queueConfig(vars);
+  const store = () => storeUserConfig(vars, config.aws);
   switch (command) {
     case "send": {
-      const { sent, failed } = await sendLines(createSqsClient(config), config.sqs.queueUrl, args[0] ?? "-");
-      console.log(`sent ${sent} message(s) to ${config.sqs.queueUrl}${failed ? `, ${failed} failed` : ""}`);
+      const { queueUrl } = queue();
+      const { sent, failed } = await sendLines(createSqsClient(config.aws), queueUrl, args[0] ?? "-");
+      console.log(`sent ${sent} message(s) to ${queueUrl}${failed ? `, ${failed} failed` : ""}`);
       return failed ? 1 : 0;
     }
     case "status": {
+      const s3 = store();
       if (!args[0]) throw new Error("status needs a jobId");
-      const doc = await showStatus(createS3Client(config), config.status.bucket, config.status.prefix, args[0]);
+      const doc = await showStatus(createS3Client(s3), s3.status.bucket, s3.status.prefix, args[0]);
       if (doc === null) {
         console.error(`no status document for job ${args[0]}`);
         return 1;
@@ -66,9 +71,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "ping": {
+      const { queueUrl } = queue();
       const timeoutMs = Number(values.timeout ?? 30) * 1000;
       if (!(timeoutMs > 0)) throw new Error("--timeout must be a positive number of seconds");
-      const res = await ping(createSqsClient(config), config.sqs.queueUrl, config.log.dir, timeoutMs);
+      const res = await ping(createSqsClient(config.aws), queueUrl, config.log.dir, timeoutMs);
       console.log(`pong from the poller in ${res.roundTripMs} ms (ping ${res.pingId})`);
       return 0;
     }
@@ -78,12 +84,14 @@ async function main(argv: string[]): Promise<number> {
       return report.healthy ? 0 : 1;
     }
     case "replay": {
+      const { queueUrl } = queue();
+      const s3 = store();
       const res = await replay({
-        s3: createS3Client(config),
-        sqs: createSqsClient(config),
-        bucket: config.status.bucket,
-        prefix: config.status.prefix,
-        queueUrl: config.sqs.queueUrl,
+        s3: createS3Client(s3),
+        sqs: createSqsClient(config.aws),
+        bucket: s3.status.bucket,
+        prefix: s3.status.prefix,
+        queueUrl,
         day: values.day,
         key: values.key,
         dryRun: values["dry-run"],

@@ -13,7 +13,7 @@ export interface PruneOptions {
   bucket: string;
   prefix: string;
   retentionDays: number;
-  pageSize?: number;
+  pageSize: number;
   now?: Date;
   logger: Logger;
 }
@@ -58,7 +58,7 @@ export async function pruneStatuses(opts: PruneOptions): Promise<PruneResult> {
   let token: string | undefined;
   do {
     const page = await opts.s3.send(
-      new ListObjectsV2Command({ Bucket: opts.bucket, Prefix: listPrefix, ContinuationToken: token, MaxKeys: opts.pageSize ?? 1000 }),
+      new ListObjectsV2Command({ Bucket: opts.bucket, Prefix: listPrefix, ContinuationToken: token, MaxKeys: opts.pageSize }),
     );
     result.pages++;
     for (const obj of page.Contents ?? []) {

@@ -13,7 +13,7 @@ runApp("poller", async (config, logger) => {
   await bus.start();
   const poller = new Poller({
     config,
-    sqs: createSqsClient(config),
+    sqs: createSqsClient(config.aws, config.sqs.waitSeconds),
     bus,
     quarantine: new Quarantine(createS3Client(config), config.status.bucket, config.status.prefix),
     logger,

@@ -7,7 +7,7 @@ import { BusServer, requiredConsumers, type Envelope } from "../shared/bus/bus";
 import { errorMessage, InvalidMessageError } from "../shared/util/errors";
 import { parseBody } from "../shared/domain/message";
 import { sleep } from "../shared/util/retry";
-import { type Config } from "../shared/runtime/config";
+import { type PollerConfig } from "../shared/runtime/config";
 import { type Logger } from "../shared/runtime/logger";
 import { EVENT } from "../shared/runtime/names";
 import { drainDeadline } from "../shared/runtime/stop-budget";
@@ -19,7 +19,7 @@ const TICK_MS = 1000;
 const MAX_POLL_BACKOFF_MS = 20_000;
 
 export interface PollerDeps {
-  config: Config;
+  config: PollerConfig;
   sqs: SQSClient;
   bus: BusServer;
   quarantine: Quarantine;

@@ -83,14 +83,14 @@ describe("janitor", () => {
   it("batches DeleteObjects at 1,000 keys", async () => {
     const old = Array.from({ length: 1005 }, (_, i) => `statuses/many-${i}-status.json`);
     await Promise.all(old.map((k) => put(s3, k, 40)));
-    const result = await pruneStatuses({ s3: s3.client, bucket: s3.bucket, prefix: "statuses", retentionDays: 30, logger });
+    const result = await pruneStatuses({ s3: s3.client, bucket: s3.bucket, prefix: "statuses", retentionDays: 30, pageSize: 1000, logger });
     expect(result.deleted).toBe(1005);
     expect(result.deleteCalls).toBe(2);
     expect((await keys(s3)).filter((k) => k.startsWith("statuses/many-"))).toEqual([]);
   });
 
   it("refuses an empty prefix", async () => {
-    await expect(pruneStatuses({ s3: s3.client, bucket: s3.bucket, prefix: "", retentionDays: 30, logger })).rejects.toThrow(/empty prefix/);
+    await expect(pruneStatuses({ s3: s3.client, bucket: s3.bucket, prefix: "", retentionDays: 30, pageSize: 1000, logger })).rejects.toThrow(/empty prefix/);
   });
 
   it("runs from the janitor app on a node-cron schedule with a seconds field", async () => {

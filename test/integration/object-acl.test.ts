@@ -15,8 +15,10 @@ import { readJson } from "../support/suite";
 
 /** The suite's S3 client for this store and OAM_S3_ACL, recording the x-amz-acl of each request. */
 function suiteClient(endpoint: string, acl: string | undefined): { client: S3Client; sent: Array<string | undefined> } {
-  const config = loadConfig("cli", {
+  const config = loadConfig("status-writer", {
     AWS_REGION: REGION,
+    OAM_STATUS_BUCKET: "acl-test",
+    OAM_STATUS_PREFIX: "statuses",
     AWS_ENDPOINT_URL_S3: endpoint,
     OAM_S3_FORCE_PATH_STYLE: "true",
     ...(acl === undefined ? {} : { OAM_S3_ACL: acl }),

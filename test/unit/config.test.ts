@@ -51,12 +51,14 @@ describe("defaults", () => {
     expect(c.sqs.waitSeconds).toBe(20);
     expect(c.sqs.batchSize).toBe(10);
     expect(c.sqs.queueUrl).toBe(base.OAM_STATUS_SQS_QUEUE_URL);
-    expect(c.catalog.url).toBe("https://api.openaerialmap.org");
-    expect(c.catalog.mock).toBe(false);
-    expect(c.catalog.maxConcurrentPosts).toBe(8);
-    expect(c.janitor.retentionDays).toBe(30);
-    expect(c.janitor.schedule).toBe("0 0 * * *");
-    expect(c.janitor.runOnStart).toBe(false);
+    const notifier = loadConfig("catalog-notifier", env());
+    expect(notifier.catalog.url).toBe("https://api.openaerialmap.org");
+    expect(notifier.catalog.mock).toBe(false);
+    expect(notifier.catalog.maxConcurrentPosts).toBe(8);
+    const janitor = loadConfig("janitor", env());
+    expect(janitor.janitor.retentionDays).toBe(30);
+    expect(janitor.janitor.schedule).toBe("0 0 * * *");
+    expect(janitor.janitor.runOnStart).toBe(false);
     expect(c.aws.region).toBe("eu-west-1");
     expect(c.aws.forcePathStyle).toBe(false);
     expect(c.aws.sqsEndpoint).toBeUndefined();
@@ -93,33 +95,58 @@ describe("defaults", () => {
     const c = loadConfig("poller", env({ OAM_SQS_WAIT_SECONDS: "", OAM_SQS_BATCH_SIZE: " ", DAYS_RETENTION: "" }));
     expect(c.sqs.waitSeconds).toBe(20);
     expect(c.sqs.batchSize).toBe(10);
-    expect(c.janitor.retentionDays).toBe(30);
+    expect(loadConfig("janitor", env({ DAYS_RETENTION: "" })).janitor.retentionDays).toBe(30);
   });
 
   it("reads explicit values", () => {
-    const c = loadConfig(
-      "janitor",
-      env({
-        OAM_SQS_WAIT_SECONDS: "0",
-        OAM_SQS_BATCH_SIZE: "1",
-        DAYS_RETENTION: "7",
-        OAM_JANITOR_SCHEDULE: "*/5 * * * *",
-        OAM_CATALOG_URL: "http://127.0.0.1:4000",
-        AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
-        AWS_ENDPOINT_URL_S3: "http://127.0.0.1:4569",
-        OAM_S3_FORCE_PATH_STYLE: "true",
-        OAM_JANITOR_RUN_ON_START: "yes",
-      }),
-    );
-    expect(c.sqs.waitSeconds).toBe(0);
-    expect(c.sqs.batchSize).toBe(1);
+    const e = env({
+      OAM_SQS_WAIT_SECONDS: "0",
+      OAM_SQS_BATCH_SIZE: "1",
+      DAYS_RETENTION: "7",
+      OAM_JANITOR_SCHEDULE: "*/5 * * * *",
+      OAM_CATALOG_URL: "http://127.0.0.1:4000",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:4569",
+      OAM_S3_FORCE_PATH_STYLE: "true",
+      OAM_JANITOR_RUN_ON_START: "yes",
+    });
+    const c = loadConfig("janitor", e);
+    const poller = loadConfig("poller", e);
+    expect(poller.sqs.waitSeconds).toBe(0);
+    expect(poller.sqs.batchSize).toBe(1);
     expect(c.janitor.retentionDays).toBe(7);
     expect(c.janitor.schedule).toBe("*/5 * * * *");
     expect(c.janitor.runOnStart).toBe(true);
-    expect(c.catalog.url).toBe("http://127.0.0.1:4000");
+    expect(loadConfig("catalog-notifier", e).catalog.url).toBe("http://127.0.0.1:4000");
     expect(c.aws.sqsEndpoint).toBe("http://127.0.0.1:4566");
     expect(c.aws.s3Endpoint).toBe("http://127.0.0.1:4569");
     expect(c.aws.forcePathStyle).toBe(true);
+  });
+});
+
+describe("each app sees the sections it uses", () => {
+  it("and nothing else, with no placeholder for what it does not read", () => {
+    expect(Object.keys(loadConfig("poller", env())).sort()).toEqual(["app", "aws", "bus", "log", "mail", "poller", "s3Acl", "sqs", "status", "stopTimeoutMs"]);
+    expect(Object.keys(loadConfig("status-writer", env())).sort()).toEqual(["app", "aws", "bus", "log", "mail", "messageBound", "s3Acl", "s3MaxBackoffMs", "status", "stopTimeoutMs"]);
+    expect(Object.keys(loadConfig("catalog-notifier", env())).sort()).toEqual([
+      "app", "aws", "bus", "catalog", "log", "mail", "messageBound", "s3Acl", "s3MaxBackoffMs", "status", "stopTimeoutMs", "suiteId",
+    ]);
+    expect(Object.keys(loadConfig("janitor", env())).sort()).toEqual(["app", "aws", "health", "janitor", "log", "mail", "metrics", "queueUrl", "s3Acl", "status", "stopTimeoutMs"]);
+    expect(Object.keys(loadConfig("cli", {})).sort()).toEqual(["app", "aws", "health", "log", "mail", "stopTimeoutMs"]);
+  });
+
+  it("the janitor shows the backlog only of a queue it is given", () => {
+    expect(loadConfig("janitor", env()).queueUrl).toBe(base.OAM_STATUS_SQS_QUEUE_URL);
+    expect(loadConfig("janitor", env({ OAM_STATUS_SQS_QUEUE_URL: undefined })).queueUrl).toBeUndefined();
+  });
+
+  it("only the catalog notifier needs the catalog token", () => {
+    for (const app of ["poller", "status-writer", "janitor"] as const) expect(loadConfig(app, env({ OAM_API_TOKEN: undefined })).app).toBe(app);
+  });
+
+  it("a bad value in a variable an app does not use still stops it, naming the variable", () => {
+    expect(configError("status-writer", env({ OAM_JANITOR_SCHEDULE: "not cron" })).variable).toBe("OAM_JANITOR_SCHEDULE");
+    expect(configError("janitor", env({ OAM_BUS_PUB_ENDPOINT: "tcp://0.0.0.0:5555" })).variable).toBe("OAM_BUS_PUB_ENDPOINT");
   });
 });
 
@@ -218,7 +245,7 @@ describe("malformed values", () => {
     ["off", false],
     ["", false],
   ])("MOCK_OAM_API=%j is %s", (value, expected) => {
-    expect(loadConfig("status-writer", env({ MOCK_OAM_API: value })).catalog.mock).toBe(expected);
+    expect(loadConfig("catalog-notifier", env({ MOCK_OAM_API: value })).catalog.mock).toBe(expected);
   });
 
   it("rejects a MAILHOST port above 65535", () => {
@@ -486,19 +513,17 @@ describe("mail", () => {
 
 describe("derived values", () => {
   it("converts seconds to milliseconds", () => {
-    const c = loadConfig(
-      "poller",
-      env({ OAM_ACK_TIMEOUT_SECONDS: "7", OAM_CATALOG_TIMEOUT_SECONDS: "3", OAM_STOP_TIMEOUT_SECONDS: "4", OAM_S3_MAX_BACKOFF_SECONDS: "5" }),
-    );
-    expect(c.poller.ackTimeoutMs).toBe(7000);
+    const e = env({ OAM_ACK_TIMEOUT_SECONDS: "7", OAM_CATALOG_TIMEOUT_SECONDS: "3", OAM_STOP_TIMEOUT_SECONDS: "4", OAM_S3_MAX_BACKOFF_SECONDS: "5" });
+    const c = loadConfig("catalog-notifier", e);
+    expect(loadConfig("poller", e).poller.ackTimeoutMs).toBe(7000);
     expect(c.catalog.timeoutMs).toBe(3000);
     expect(c.stopTimeoutMs).toBe(4000);
     expect(c.s3MaxBackoffMs).toBe(5000);
   });
 
   it("uses OAM_SUITE_ID when given, else host and run dir", () => {
-    expect(loadConfig("poller", env({ OAM_SUITE_ID: "suite-a" })).suiteId).toBe("suite-a");
-    const c = loadConfig("poller", env({ OAM_RUN_DIR: path.join(tmp, "r2") }));
+    expect(loadConfig("catalog-notifier", env({ OAM_SUITE_ID: "suite-a" })).suiteId).toBe("suite-a");
+    const c = loadConfig("catalog-notifier", env({ OAM_RUN_DIR: path.join(tmp, "r2") }));
     expect(c.suiteId).toBe(`${os.hostname()}:${path.join(tmp, "r2")}`);
   });
 

@@ -2,10 +2,10 @@
 // comes from AWS_ENDPOINT_URL(_S3) and path-style addressing from OAM_S3_FORCE_PATH_STYLE. Imported
 // from this file, not the shared index, so an app that does not use S3 does not load its SDK.
 import { S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
-import type { Config } from "../runtime/config";
+import type { AwsConfig } from "../runtime/config";
 import type { ObjectAcl } from "./object-acl";
 
-export function createS3Client(config: Config): S3Client {
+export function createS3Client(config: { aws: AwsConfig; s3Acl?: ObjectAcl }): S3Client {
   const client = new S3Client({
     region: config.aws.region,
     endpoint: config.aws.s3Endpoint,

@@ -3,7 +3,7 @@
 // process of its own would cost a whole Node process; README, "Monitoring"). Not the poller: a
 // health check served by the process it judges cannot say that process is down.
 import { registerSecret, type Logger } from "../runtime/logger";
-import { type Config } from "../runtime/config";
+import { type JanitorConfig } from "../runtime/config";
 import { Pm2Processes } from "../runtime/pm2-processes";
 import { createSqsClient } from "../aws/sqs-client";
 import { MonitoringServer } from "./monitoring-server";
@@ -11,15 +11,15 @@ import { QueueBacklog } from "./queue-backlog";
 import { SUITE_VERSION } from "../runtime/version";
 
 /** The started server, or undefined when OAM_METRICS_PORT=0 turns it off. */
-export async function startMonitoring(config: Config, logger: Logger): Promise<MonitoringServer | undefined> {
+export async function startMonitoring(config: JanitorConfig, logger: Logger): Promise<MonitoringServer | undefined> {
   const { host, port, token, backlogIntervalMs } = config.metrics;
   if (port === 0) {
     logger.info("no monitoring endpoint (OAM_METRICS_PORT=0)", { event: "monitoring.off" });
     return undefined;
   }
   registerSecret(token);
-  const backlog = config.sqs.queueUrl
-    ? new QueueBacklog(createSqsClient(config), config.sqs.queueUrl, backlogIntervalMs, (err) =>
+  const backlog = config.queueUrl
+    ? new QueueBacklog(createSqsClient(config.aws), config.queueUrl, backlogIntervalMs, (err) =>
         logger.warn("could not read the queue's backlog", { event: "monitoring.backlog_failed", error: String((err as Error)?.message ?? err) }),
       )
     : undefined;

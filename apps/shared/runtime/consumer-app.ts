@@ -4,14 +4,14 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { PROBE_WAIT_MS, StoreCapability } from "../aws/store-probe";
 import type { BusConsumer } from "../bus/consumer";
-import type { AppName, Config } from "./config";
+import type { AppName, ConsumerConfig } from "./config";
 import type { Logger } from "./logger";
 import { exposeMetrics, type Gauge } from "./metrics";
 import { METRIC } from "./names";
 import type { Running } from "./run-app";
 
 /** Probes the store, waiting at most PROBE_WAIT_MS for its answer (the probe goes on after that). */
-export async function probeStore(s3: S3Client, config: Config, app: AppName, logger: Logger): Promise<StoreCapability> {
+export async function probeStore(s3: S3Client, config: ConsumerConfig, app: AppName, logger: Logger): Promise<StoreCapability> {
   const store = new StoreCapability(s3, config.status.bucket, config.status.prefix, app, logger);
   await store.start(PROBE_WAIT_MS, config.s3MaxBackoffMs);
   return store;

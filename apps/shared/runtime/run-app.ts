@@ -1,13 +1,13 @@
 // The common start-up of every app: load and validate the config (one line and exit 78 when it is
 // wrong, so pm2 backs off), build the logger, start the app, and stop it cleanly on SIGINT/SIGTERM
 // within OAM_STOP_TIMEOUT_SECONDS (pm2's kill_timeout is longer).
-import { loadConfig, loadMailConfig, type AppName, type Config } from "./config";
+import { loadConfig, loadMailConfig, type AppName, type ConfigOf } from "./config";
 import { ConfigError, errorMessage } from "../util/errors";
 import { FATAL_MAIL_TIMEOUT_MS, mailConfigError, mailPendingErrors } from "./fatal-mail";
 import { startLogRotation } from "./log-rotation";
-import { createLogger, registerSecret, type Logger } from "./logger";
+import { createLogger, type Logger } from "./logger";
 import { logOffset, pm2OutLog, waitForLogLine } from "./pm2-log-flush";
-import { EVENT } from "./names";
+import { EVENT, type SuiteApp } from "./names";
 import { SUITE_VERSION } from "./version";
 
 import { drainDeadline, exitDeadline, LOG_FLUSH_MS, LOGGER_END_MS, STOP_MAIL_MS } from "./stop-budget";
@@ -23,8 +23,8 @@ export interface Running {
   describe?(): Record<string, unknown>;
 }
 
-export function runApp(app: AppName, start: (config: Config, logger: Logger) => Promise<Running>): void {
-  let config: Config;
+export function runApp<A extends SuiteApp>(app: A, start: (config: ConfigOf[A], logger: Logger) => Promise<Running>): void {
+  let config: ConfigOf[A];
   try {
     config = loadConfig(app);
   } catch (err) {
@@ -34,7 +34,6 @@ export function runApp(app: AppName, start: (config: Config, logger: Logger) => 
     void exitOnConfigError(app, json);
     return;
   }
-  registerSecret(config.catalog.token);
   const logger = createLogger(app, { debug: config.log.debug, mail: config.mail });
   startLogRotation({ dir: config.log.dir, app, maxBytes: config.log.maxBytes, keep: config.log.keep, intervalMs: config.log.checkMs }, (err) =>
     logger.warn("log rotation failed", { event: "log.rotation_failed", error: errorMessage(err) }),
