@@ -6,7 +6,7 @@ import { registerSecret } from "../shared/runtime/logger";
 import { createS3Client } from "../shared/aws/s3-client";
 import { METRIC } from "../shared/runtime/names";
 import { Quarantine } from "../shared/aws/quarantine";
-import { probeStore, runConsumer } from "../shared/runtime/consumer-app";
+import { probeStore, runConsumer } from "../shared/bus/consumer-app";
 import { CatalogClient } from "./catalog-client";
 import { CatalogNotifier } from "./catalog-notifier";
 import { CatalogRecords } from "./catalog-records";

@@ -5,7 +5,7 @@ import { runApp } from "../shared/runtime/run-app";
 import { createS3Client } from "../shared/aws/s3-client";
 import { METRIC } from "../shared/runtime/names";
 import { Quarantine } from "../shared/aws/quarantine";
-import { probeStore, runConsumer } from "../shared/runtime/consumer-app";
+import { probeStore, runConsumer } from "../shared/bus/consumer-app";
 import { DocumentStore } from "./document-store";
 import { StatusWriter } from "./status-writer";
 
