@@ -7,12 +7,17 @@ import os from "node:os";
 import path from "node:path";
 import { BusClient, BusServer, TOPIC_ALL, type BusEndpoints, type Envelope } from "../apps/shared/bus/bus";
 import { sleep } from "../apps/shared/util/retry";
-import { percentiles, round } from "./stats";
+import { percentiles, round, type Percentiles } from "./stats";
 import { freePort } from "../test/support/ports";
 
 const MESSAGES = 500;
 
-async function measure(endpoints: BusEndpoints, burst: number) {
+export type HopMs = Pick<Percentiles, "n" | "p50" | "p95" | "p99">;
+
+/** What this process reports: the hop by endpoint and pace ("ipc, 50 msg/s", "tcp, bursts of 10", ...). */
+export type BusHopReport = Record<string, HopMs>;
+
+async function measure(endpoints: BusEndpoints, burst: number): Promise<HopMs> {
   const server = new BusServer(endpoints);
   await server.start();
   const client = new BusClient(endpoints, "status-writer", [TOPIC_ALL]);
@@ -53,7 +58,7 @@ async function main() {
       while (ack === pub) ack = await freePort();
       return { pubEndpoint: `tcp://127.0.0.1:${pub}`, ackEndpoint: `tcp://127.0.0.1:${ack}` };
     };
-    const result = {
+    const result: BusHopReport = {
       "ipc, 50 msg/s": await measure(ipc, 1),
       "ipc, bursts of 10": await measure(ipc, 10),
       "tcp, 50 msg/s": await measure(await tcp(), 1),

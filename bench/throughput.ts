@@ -3,8 +3,8 @@
 // goes first or last on a machine whose speed drifts.
 import type { LocalS3, LocalSqs } from "../test/support/local-servers";
 import { backlog, drain, fill, type Contender, type DrainResult } from "./drain";
-import type { BenchOptions } from "./options";
-import type { Regime } from "./regime";
+import type { BenchOptions, RegimeName } from "./options";
+import { openRegime, type Regime } from "./regime";
 import { percentiles, round } from "./stats";
 
 export function contenders(stores: string[]): Contender[] {
@@ -17,7 +17,57 @@ export function contenders(stores: string[]): Contender[] {
   ];
 }
 
+/** Each row's drains, run by run. */
 export type RegimeRuns = Record<string, DrainResult[]>;
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One ratio run by run, with its spread. */
+export type Ratio = { perRun: number[] } & Spread;
+
+/** By name: "suite / floor, rate", "suite on s3rver / suite, rate", ... */
+export type Ratios = Record<string, Ratio>;
+
+/** One regime's part of the results. */
+export interface RegimeThroughput {
+  /** What the regime adds to each call (all 0 on loopback). */
+  delaysMs: Regime["delays"];
+  perRun: RegimeRuns;
+  /** Each row's msg/s over the runs. */
+  rate: Record<string, Spread>;
+  ratios: Ratios;
+}
+
+/** Every contender's drains in one regime, with the rates' spread and the per-run ratios. */
+export async function throughputPhase(
+  o: BenchOptions,
+  name: RegimeName,
+  sqs: LocalSqs,
+  s3: Record<string, LocalS3>,
+  catalogUrl: string,
+  log: (line: string) => void,
+): Promise<RegimeThroughput> {
+  const regime = await openRegime(name, o.delays, {
+    sqs: sqs.endpoint,
+    catalog: catalogUrl,
+    s3: Object.fromEntries(o.stores.map((s) => [s, s3[s].endpoint])),
+  });
+  try {
+    const runs = await throughput(o, regime, sqs, s3, log);
+    return {
+      delaysMs: regime.delays,
+      perRun: runs,
+      rate: Object.fromEntries(Object.entries(runs).map(([row, rs]) => [row, spread(rs.map((x) => x.msgPerSec))])),
+      ratios: ratios(runs),
+    };
+  } finally {
+    await regime.close();
+  }
+}
 
 export async function throughput(
   o: BenchOptions,
@@ -44,7 +94,7 @@ export async function throughput(
 }
 
 /** Median and range of a list. */
-export function spread(xs: number[]) {
+export function spread(xs: number[]): Spread {
   const p = percentiles(xs);
   return { median: round(p.p50, 2), min: round(p.min, 2), max: round(p.max, 2) };
 }
@@ -54,11 +104,11 @@ export function spread(xs: number[]) {
  * servers included) against the floor's and the typical's of the same run, and each extra store's
  * suite against the suite on the main store; with the spread over the runs.
  */
-export function ratios(runs: RegimeRuns) {
+export function ratios(runs: RegimeRuns): Ratios {
   const rate = (row: string) => runs[row].map((x) => x.msgPerSec);
   const cpu = (row: string) => runs[row].map((x) => x.cpuMsPerMessage.total);
   const div = (a: number[], b: number[]) => a.map((x, i) => round(x / b[i], 2));
-  const out: Record<string, { perRun: number[] } & ReturnType<typeof spread>> = {};
+  const out: Ratios = {};
   const add = (name: string, values: number[]) => (out[name] = { perRun: values, ...spread(values) });
   for (const row of Object.keys(runs).filter((k) => k.startsWith("suite"))) {
     add(`${row} / floor, rate`, div(rate(row), rate("floor")));
