@@ -17,8 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests and the benchmark read JSON whose shape they then assert: `any` is the honest type there.
-    files: ["test/**/*.ts", "bench/**/*.ts"],
+    // Tests read JSON whose shape they then assert: `any` is the honest type there.
+    files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
