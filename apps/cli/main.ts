@@ -106,6 +106,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// As for the apps (ecosystem.config.js): the SDK warns once per process that its 2027 releases need
+// Node 22, in eight lines on stderr around a command's answer; the lockfile pins ours.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
