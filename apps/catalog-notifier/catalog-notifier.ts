@@ -22,15 +22,15 @@ import { KeyedQueue } from "../shared/util/keyed-queue";
 import { retryForever, sleep } from "../shared/util/retry";
 import { type Envelope } from "../shared/bus/bus";
 import { type Logger } from "../shared/runtime/logger";
-import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/domain/message-bound";
-import type { Quarantine } from "../shared/aws/quarantine";
+import { DependencyHealth, type FailureBudget } from "../shared/domain/message-bound";
+import { BoundedWork, type SetAsideOptions } from "../shared/aws/quarantine";
 import { conditionsDecide } from "../shared/aws/store-probe";
 import type { CatalogClient, CatalogResult, Lookup } from "./catalog-client";
 import type { CatalogRecord, CatalogRecords, StoredRecord } from "./catalog-records";
 import { Slots } from "./slots";
 import { TokenAlarm } from "./token-alarm";
 
-export interface NotifierOptions {
+export interface NotifierOptions extends SetAsideOptions {
   mock: boolean;
   maxBackoffMs: number;
   /** Longest wait between retries of S3 calls. */
@@ -43,9 +43,6 @@ export interface NotifierOptions {
   claimLeaseMs: number;
   /** Jobs between their POST and its recorded outcome at once (OAM_CATALOG_CONCURRENCY). */
   maxConcurrentPosts: number;
-  /** Where a job out of its bound goes; without it a failing post is retried for as long as it takes. */
-  quarantine?: Quarantine;
-  bound?: MessageBoundOptions;
 }
 
 /** Another suite holds a fresh claim on the job (or won the race to claim it): wait and look again. */
@@ -71,6 +68,7 @@ export class CatalogNotifier {
   private readonly slots: Slots;
   private readonly catalogHealth = new DependencyHealth();
   private readonly s3Health = new DependencyHealth();
+  private readonly bounded: BoundedWork;
 
   constructor(
     private readonly client: CatalogClient,
@@ -80,6 +78,7 @@ export class CatalogNotifier {
   ) {
     this.slots = new Slots(opts.maxConcurrentPosts);
     this.tokenAlarm = new TokenAlarm(logger);
+    this.bounded = new BoundedWork("catalog-notifier", opts, logger);
   }
 
   /** Jobs between their POST and its recorded outcome now. */
@@ -89,15 +88,8 @@ export class CatalogNotifier {
 
   handle = (envelope: Envelope, signal: AbortSignal): Promise<void> =>
     this.perJob.run(envelope.body.jobId, async () => {
-      const { quarantine, bound } = this.opts;
-      const budget = quarantine && bound ? new FailureBudget(envelope.sentTimestamp, bound) : undefined;
-      try {
-        await this.notify(envelope, budget, signal);
-      } catch (err) {
-        if (signal.aborted || !budget?.exhausted()) throw err;
-        await quarantine!.setAside(envelope, "catalog-notifier", `catalog-notifier gave up on job ${envelope.body.jobId}: ${budget.describe()}`, this.logger);
-        this.stats.quarantined++;
-      }
+      const setAside = await this.bounded.run(envelope, `job ${envelope.body.jobId}`, signal, (budget) => this.notify(envelope, budget, signal));
+      if (setAside) this.stats.quarantined++;
     });
 
   private async notify(envelope: Envelope, budget: FailureBudget | undefined, signal: AbortSignal): Promise<void> {

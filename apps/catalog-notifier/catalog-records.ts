@@ -7,7 +7,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { catalogRecordKey } from "../shared/domain/keys";
 import { isNotFound } from "../shared/aws/aws-errors";
-import { sendConditions, type StoreModeSource } from "../shared/aws/store-probe";
+import { writeConditions, type StoreModeSource } from "../shared/aws/store-probe";
 
 export interface CatalogRecord {
   jobId: string;
@@ -60,15 +60,13 @@ export class CatalogRecords {
 
   /** Writes a record if the stored one is still `expected`; S3 answers 412 otherwise. */
   async put(record: CatalogRecord, expected: Expected, signal?: AbortSignal): Promise<StoredRecord> {
-    const condition =
-      expected === "any" || !sendConditions(this.capability) ? {} : expected === null ? { IfNoneMatch: "*" } : expected.etag ? { IfMatch: expected.etag } : {};
     const res = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: this.key(record.jobId),
         Body: JSON.stringify(record, null, 2),
         ContentType: "application/json",
-        ...condition,
+        ...(expected === "any" ? {} : writeConditions(this.capability, expected)),
       }),
       { abortSignal: signal },
     );

@@ -1,6 +1,6 @@
 // `oam-status health`: each app's state from pm2, with its key metrics; unhealthy (exit 1) when an
 // app is not online or the poller has not completed a poll for too long (the rules are in
-// apps/shared/health.ts, shared with /healthz).
+// apps/shared/runtime/health.ts, shared with /healthz).
 import { assessHealth } from "../shared/runtime/health";
 import { Pm2Processes, Pm2Unavailable } from "../shared/runtime/pm2-processes";
 

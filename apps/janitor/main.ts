@@ -1,5 +1,5 @@
 // janitor: on OAM_JANITOR_SCHEDULE (node-cron), deletes status documents older than DAYS_RETENTION days.
-// It also serves the suite's /metrics, /healthz and /readyz (apps/monitoring).
+// It also serves the suite's /metrics, /healthz and /readyz (apps/shared/monitoring).
 import cron from "node-cron";
 import { errorMessage } from "../shared/util/errors";
 import { runApp } from "../shared/runtime/run-app";

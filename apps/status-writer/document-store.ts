@@ -4,7 +4,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/cli
 import { formatRank, parseRank, type Rank } from "../shared/domain/message";
 import { isNotFound } from "../shared/aws/aws-errors";
 import { type StatusDocument } from "../shared/domain/status-document";
-import { sendConditions, type StoreModeSource } from "../shared/aws/store-probe";
+import { writeConditions, type StoreModeSource } from "../shared/aws/store-probe";
 
 export const RANK_METADATA = "oam-rank";
 
@@ -32,11 +32,7 @@ export class DocumentStore {
     }
   }
 
-  /**
-   * Writes the document only if the stored version is still `expected` (If-Match on its ETag, or
-   * If-None-Match: * when there was none). S3 answers 412 when another writer got there first.
-   * On a store known to ignore the conditions they are left out (some refuse them outright).
-   */
+  /** Writes the document only if the stored version is still `expected` (see writeConditions). */
   async put(key: string, doc: StatusDocument, rank: Rank, expected: StoredVersion | null, signal?: AbortSignal): Promise<StoredVersion> {
     const res = await this.s3.send(
       new PutObjectCommand({
@@ -46,7 +42,7 @@ export class DocumentStore {
         ContentType: "application/json",
         CacheControl: "no-cache",
         Metadata: { [RANK_METADATA]: formatRank(rank) },
-        ...(sendConditions(this.capability) ? (expected ? (expected.etag ? { IfMatch: expected.etag } : {}) : { IfNoneMatch: "*" }) : {}),
+        ...writeConditions(this.capability, expected),
       }),
       { abortSignal: signal },
     );

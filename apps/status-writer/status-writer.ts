@@ -25,8 +25,8 @@ import { type Envelope } from "../shared/bus/bus";
 import { type Logger } from "../shared/runtime/logger";
 import { deferred } from "../shared/util/deferred";
 import { EVENT } from "../shared/runtime/names";
-import { DependencyHealth, FailureBudget, type MessageBoundOptions } from "../shared/domain/message-bound";
-import type { Quarantine } from "../shared/aws/quarantine";
+import { DependencyHealth } from "../shared/domain/message-bound";
+import { BoundedWork, type SetAsideOptions } from "../shared/aws/quarantine";
 import { conditionsDecide } from "../shared/aws/store-probe";
 import type { DocumentStore, StoredVersion } from "./document-store";
 
@@ -40,12 +40,9 @@ interface Newest {
   settled: Promise<unknown>;
 }
 
-export interface StatusWriterOptions {
+export interface StatusWriterOptions extends SetAsideOptions {
   /** Longest wait between retries of a failed write. */
   maxBackoffMs: number;
-  /** Where a message out of its bound goes; without it a failing write is retried for as long as it takes. */
-  quarantine?: Quarantine;
-  bound?: MessageBoundOptions;
 }
 
 export class StatusWriter {
@@ -55,13 +52,16 @@ export class StatusWriter {
   /** Last version we know of per job key: spares reading it before each write. */
   private readonly known = new LruMap<string, StoredVersion>(20_000);
   private readonly perJob = new KeyedQueue();
+  private readonly bounded: BoundedWork;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly opts: StatusWriterOptions,
-  ) {}
+  ) {
+    this.bounded = new BoundedWork("status-writer", opts, logger);
+  }
 
   /** Handler for the bus consumer: resolves once the document is durable (or known to be newer). */
   handle = async (envelope: Envelope, signal: AbortSignal): Promise<void> => {
@@ -95,10 +95,8 @@ export class StatusWriter {
   };
 
   private async writeOrQuarantine(key: string, envelope: Envelope, signal: AbortSignal): Promise<void> {
-    const { quarantine, bound } = this.opts;
-    const budget = quarantine && bound ? new FailureBudget(envelope.sentTimestamp, bound) : undefined;
-    try {
-      await retryForever(() => this.write(key, envelope, signal), {
+    const setAside = await this.bounded.run(envelope, key, signal, (budget) =>
+      retryForever(() => this.write(key, envelope, signal), {
         maxDelayMs: this.opts.maxBackoffMs,
         keepTrying: () => !signal.aborted && !budget?.exhausted(),
         onFailedAttempt: (err, attempt) => {
@@ -108,12 +106,9 @@ export class StatusWriter {
           const level = attempt % 10 === 0 ? "error" : "warn";
           this.logger.log(level, "status write failed, retrying", { event: "status.write_failed", key, messageId: envelope.messageId, attempt, error: errorMessage(err) });
         },
-      });
-    } catch (err) {
-      if (!budget?.exhausted() || signal.aborted) throw err;
-      await quarantine!.setAside(envelope, "status-writer", `status-writer gave up on ${key}: ${budget.describe()}`, this.logger);
-      this.stats.quarantined++;
-    }
+      }),
+    );
+    if (setAside) this.stats.quarantined++;
   }
 
   async write(key: string, envelope: Envelope, signal?: AbortSignal): Promise<WriteOutcome> {

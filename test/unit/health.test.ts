@@ -1,4 +1,4 @@
-// The health and readiness rules (apps/shared/health.ts), shared by oam-status health and /healthz.
+// The health and readiness rules (apps/shared/runtime/health.ts), shared by oam-status health and /healthz.
 import { describe, expect, it } from "vitest";
 import { assessHealth } from "../../apps/shared/runtime/health";
 import type { Pm2App } from "../../apps/shared/runtime/pm2-processes";

@@ -6,6 +6,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Message } from "@aws-sdk/client-sqs";
 import type { Envelope } from "../bus/bus";
 import { quarantineKey } from "../domain/keys";
+import { FailureBudget, type MessageBoundOptions } from "../domain/message-bound";
 import type { Logger } from "../runtime/logger";
 import { EVENT } from "../runtime/names";
 
@@ -80,5 +81,42 @@ export class Quarantine {
   private async put(key: string, record: QuarantineRecord): Promise<string> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(record, null, 2), ContentType: "application/json" }));
     return key;
+  }
+}
+
+/** Where a consumer sets a message aside once out of its bound; without both, a failing message is retried for as long as it takes. */
+export interface SetAsideOptions {
+  quarantine?: Quarantine;
+  bound?: MessageBoundOptions;
+}
+
+/** A consumer's work on one message at a time, within the message's bound (message-bound.ts). */
+export class BoundedWork {
+  constructor(
+    private readonly app: string,
+    private readonly opts: SetAsideOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Runs `work` with the message's failure budget. When the work gives up because the message is
+   * out of its bound (not because of a stop), sets it aside and resolves true: the caller acks it.
+   * Any other failure is thrown. `what` names the work in the quarantine record's reason.
+   */
+  async run(envelope: Envelope, what: string, signal: AbortSignal, work: (budget: FailureBudget | undefined) => Promise<unknown>): Promise<boolean> {
+    const { quarantine, bound } = this.opts;
+    if (!quarantine || !bound) {
+      await work(undefined);
+      return false;
+    }
+    const budget = new FailureBudget(envelope.sentTimestamp, bound);
+    try {
+      await work(budget);
+      return false;
+    } catch (err) {
+      if (signal.aborted || !budget.exhausted()) throw err;
+      await quarantine.setAside(envelope, this.app, `${this.app} gave up on ${what}: ${budget.describe()}`, this.logger);
+      return true;
+    }
   }
 }

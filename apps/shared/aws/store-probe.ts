@@ -55,8 +55,16 @@ export interface StoreModeSource {
 /** True when a conditional write alone decides a race, so no read is needed before it. */
 export const conditionsDecide = (s: StoreModeSource): boolean => s.mode === "conditional";
 
-/** Conditions are sent unless the store is known not to honour them (some reject them outright). */
-export const sendConditions = (s: StoreModeSource): boolean => s.mode !== "read-first";
+/**
+ * The headers of a write whose stored version is `expected` (null: none is stored): If-None-Match: *
+ * or If-Match on its ETag, so the store answers 412 when another writer got there first. Left out
+ * where the store is known not to honour them (some reject them outright).
+ */
+export function writeConditions(s: StoreModeSource, expected: { etag?: string } | null): { IfNoneMatch?: string; IfMatch?: string } {
+  if (s.mode === "read-first") return {};
+  if (expected === null) return { IfNoneMatch: "*" };
+  return expected.etag ? { IfMatch: expected.etag } : {};
+}
 
 export class StoreCapability implements StoreModeSource {
   private support?: ConditionalWriteSupport;

@@ -2,7 +2,7 @@
 // (loopback by default):
 //   GET /metrics  Prometheus text format, or OpenMetrics when the scraper asks for it; behind
 //                 `Authorization: Bearer <OAM_METRICS_TOKEN>` when a token is set
-//   GET /healthz  200 "healthy", or 503 with the reasons, one a line (apps/shared/health.ts)
+//   GET /healthz  200 "healthy", or 503 with the reasons, one a line (apps/shared/runtime/health.ts)
 //   GET /readyz   200 "ready", or 503 with what is missing
 // The health answers carry app names and states only, and stay open so a probe needs no secret.
 // Everything comes from what pm2 already holds, so a scrape or probe costs one pm2 list and, at
@@ -166,7 +166,7 @@ export class MonitoringServer {
     for (const name of unmapped) {
       if (this.reportedUnmapped.has(name)) continue;
       this.reportedUnmapped.add(name);
-      this.opts.logger.warn(`pm2 metric ${name} has no Prometheus name (apps/monitoring/pm2-metric-names.ts): left out of /metrics`, { event: "monitoring.unmapped_metric", metric: name });
+      this.opts.logger.warn(`pm2 metric ${name} has no Prometheus name (apps/shared/monitoring/pm2-metric-names.ts): left out of /metrics`, { event: "monitoring.unmapped_metric", metric: name });
     }
     res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
     res.end(req.method === "HEAD" ? undefined : body);

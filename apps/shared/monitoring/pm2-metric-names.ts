@@ -53,7 +53,7 @@ export const PM2_METRIC_NAMES: Record<string, PromMetric> = {
   [METRIC.lastRunDeleted]: { name: "oam_status_janitor_last_run_deleted_documents", type: "gauge", help: "Status documents deleted by the last prune." },
   [`janitor/${METRIC.deleted}`]: { name: "oam_status_janitor_deleted_documents_total", type: "counter", help: "Status documents deleted since the janitor's start." },
   [METRIC.failedRuns]: { name: "oam_status_janitor_failed_runs_total", type: "counter", help: "Prunes that failed." },
-  // Node.js runtime, every app (apps/shared/metrics.ts)
+  // Node.js runtime, every app (apps/shared/runtime/metrics.ts)
   "Used Heap Size": { name: "oam_status_nodejs_heap_used_bytes", type: "gauge", help: "V8 heap in use.", scale: 2 ** 20 },
   "Heap Size": { name: "oam_status_nodejs_heap_size_bytes", type: "gauge", help: "V8 heap allocated.", scale: 2 ** 20 },
   "Event Loop Latency": { name: "oam_status_nodejs_eventloop_delay_p50_seconds", type: "gauge", help: "Median of the event loop's delay (how late a 1 s timer fires) over the last minute.", scale: 0.001 },

@@ -16,10 +16,6 @@ export class QueueBacklog {
   private last?: Backlog;
   private askedAt = 0;
   private pending?: Promise<void>;
-  /** GetQueueAttributes calls that failed. */
-  errors = 0;
-  /** GetQueueAttributes calls made. */
-  requests = 0;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -39,7 +35,6 @@ export class QueueBacklog {
   }
 
   private async ask(): Promise<void> {
-    this.requests++;
     try {
       const res = await this.sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
@@ -48,7 +43,6 @@ export class QueueBacklog {
       const a = res.Attributes ?? {};
       this.last = { visible: Number(a.ApproximateNumberOfMessages ?? 0), notVisible: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0), at: Date.now() };
     } catch (err) {
-      this.errors++;
       this.onError(err);
     }
   }

@@ -8,6 +8,7 @@ import { ConfigError } from "../util/errors";
 import type { ObjectAcl } from "../aws/object-acl";
 import type { SuiteApp } from "./names";
 import { resolveLogDir } from "./log-dir";
+import type { MailSettings } from "./error-mail";
 import { readVariables, variables, type Variables } from "./config-variables";
 
 export type AppName = SuiteApp | "cli";
@@ -42,13 +43,6 @@ export interface LogConfig {
   keep: number;
   checkMs: number;
 }
-export interface MailConfig {
-  host: string;
-  port: number;
-  sender: string;
-  recipient: string;
-  batchMs: number;
-}
 export interface CatalogConfig {
   url: string;
   token?: string;
@@ -82,7 +76,7 @@ export interface MetricsConfig {
 export interface CommonConfig {
   app: AppName;
   log: LogConfig;
-  mail?: MailConfig;
+  mail?: MailSettings;
   stopTimeoutMs: number;
 }
 
@@ -188,7 +182,7 @@ function busConfig(v: Variables): BusConfig {
 
 type MailVariables = Pick<Variables, "MAILHOST" | "LOG_SENDER" | "LOG_RECIPIENT" | "OAM_MAIL_BATCH_SECONDS">;
 
-function mailConfig(v: MailVariables): MailConfig | undefined {
+function mailConfig(v: MailVariables): MailSettings | undefined {
   if (!v.MAILHOST && !v.LOG_SENDER && !v.LOG_RECIPIENT) return undefined;
   if (!v.MAILHOST) required("MAILHOST");
   if (!v.LOG_SENDER) required("LOG_SENDER");
@@ -318,7 +312,7 @@ export function loadConfig<A extends AppName>(app: A, env: NodeJS.ProcessEnv = p
  * The error-mail settings alone, for a process whose full config is wrong: its config error is
  * mailed when these variables are right. Throws a ConfigError when they are not.
  */
-export function loadMailConfig(env: NodeJS.ProcessEnv = process.env): MailConfig | undefined {
+export function loadMailConfig(env: NodeJS.ProcessEnv = process.env): MailSettings | undefined {
   const parsed = variables.pick({ MAILHOST: true, LOG_SENDER: true, LOG_RECIPIENT: true, OAM_MAIL_BATCH_SECONDS: true }).safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -6,8 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { MailConfig } from "./config";
-import { ErrorMailTransport } from "./error-mail";
+import { ErrorMailTransport, type MailSettings } from "./error-mail";
 import type { Logger } from "./logger";
 
 /** Longest wait for the relay before a failing process exits anyway. */
@@ -44,7 +43,7 @@ function mailedRecently(marker: string, now: number): boolean {
  * Mails a process's config error (its one JSON line) with the mail settings that were readable,
  * unless the same error went out within CONFIG_ERROR_REPEAT_MS. Never throws.
  */
-export async function mailConfigError(app: string, mail: MailConfig, line: string, now = Date.now()): Promise<void> {
+export async function mailConfigError(app: string, mail: MailSettings, line: string, now = Date.now()): Promise<void> {
   const marker = repeatMarker(app, line);
   if (mailedRecently(marker, now)) return;
   const transport = new ErrorMailTransport(app, { ...mail, batchMs: FATAL_MAIL_TIMEOUT_MS });

@@ -1,6 +1,6 @@
 // Custom metrics for `pm2 monit` and `pm2 show <app>`, through tx2, pm2's own reporting library
 // (it sends them to the pm2 daemon over the process's IPC channel about once a second; outside pm2
-// they go nowhere). The suite's /metrics endpoint reads them back from pm2 (apps/monitoring).
+// they go nowhere). The suite's /metrics endpoint reads them back from pm2 (apps/shared/monitoring).
 // Imported by the apps' main files only, so tests and the CLI do not load it.
 // tx2 instead of @pm2/io: the same `axm_monitor` values in pm2 for less memory per app (README,
 // "Monitoring"). pm2 would also load its own copy of @pm2/io into every app; ecosystem.config.js
