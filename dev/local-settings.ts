@@ -25,16 +25,16 @@ export function localSqsSettings(env: NodeJS.ProcessEnv = process.env): LocalSqs
   return { hostname: url.hostname, port: Number(url.port || 80), queueName };
 }
 
+const OWNERSHIPS = ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"] as const;
+
 export interface LocalS3Settings {
   hostname: string;
   port: number;
   bucket: string;
   directory: string;
   /** The bucket's Object Ownership: BucketOwnerEnforced refuses every ACL but bucket-owner-full-control. */
-  objectOwnership: "ObjectWriter" | "BucketOwnerPreferred" | "BucketOwnerEnforced";
+  objectOwnership: (typeof OWNERSHIPS)[number];
 }
-
-const OWNERSHIPS = ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"] as const;
 
 export function localS3Settings(env: NodeJS.ProcessEnv = process.env): LocalS3Settings {
   const url = urlOf("AWS_ENDPOINT_URL_S3", env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);

@@ -15,7 +15,7 @@ runApp("catalog-notifier", async (config, logger) => {
   registerSecret(config.catalog.token);
   const s3 = createS3Client(config);
   const { bucket, prefix } = config.status;
-  const store = await probeStore(s3, config, "catalog-notifier", logger);
+  const store = await probeStore(s3, config, logger);
   const notifier = new CatalogNotifier(
     new CatalogClient(config.catalog.url, config.catalog.token, config.catalog.timeoutMs),
     new CatalogRecords(s3, bucket, prefix, store),

@@ -12,7 +12,7 @@ import { StatusWriter } from "./status-writer";
 runApp("status-writer", async (config, logger) => {
   const s3 = createS3Client(config);
   const { bucket, prefix } = config.status;
-  const store = await probeStore(s3, config, "status-writer", logger);
+  const store = await probeStore(s3, config, logger);
   const writer = new StatusWriter(new DocumentStore(s3, bucket, store), prefix, logger, {
     maxBackoffMs: config.s3MaxBackoffMs,
     quarantine: new Quarantine(s3, bucket, prefix),

@@ -14,6 +14,7 @@ import path from "node:path";
 import { Pull, Push, Subscriber, XPublisher, type Socket } from "zeromq";
 import type { StatusMessage } from "../domain/message";
 import { ACK_LINGER_MS } from "../runtime/stop-budget";
+import { deferred } from "../util/deferred";
 
 export const TOPIC_ALL = "status.";
 export const TOPIC_MOSAIC_FINISHED = "status.mosaic.FINISHED";
@@ -109,11 +110,10 @@ class FrameBatcher {
     let batch = this.pending.get(topic);
     if (!batch || batch.frames.length >= MAX_FRAMES_PER_MESSAGE) {
       if (batch) this.flushOne(topic, batch);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
+      const gate = deferred();
       const frames: string[] = [];
-      const sent = gate.then(() => this.sender.send(this.withTopic ? [topic, ...frames] : frames));
-      batch = { frames, sent, release };
+      const sent = gate.promise.then(() => this.sender.send(this.withTopic ? [topic, ...frames] : frames));
+      batch = { frames, sent, release: () => gate.resolve() };
       this.pending.set(topic, batch);
     }
     batch.frames.push(frame);

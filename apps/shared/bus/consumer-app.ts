@@ -4,15 +4,15 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { PROBE_WAIT_MS, StoreCapability } from "../aws/store-probe";
 import type { BusConsumer } from "./consumer";
-import type { AppName, ConsumerConfig } from "../runtime/config";
+import type { ConsumerConfig } from "../runtime/config";
 import type { Logger } from "../runtime/logger";
 import { exposeMetrics, type Gauge } from "../runtime/metrics";
 import { METRIC } from "../runtime/names";
 import type { Running } from "../runtime/run-app";
 
 /** Probes the store, waiting at most PROBE_WAIT_MS for its answer (the probe goes on after that). */
-export async function probeStore(s3: S3Client, config: ConsumerConfig, app: AppName, logger: Logger): Promise<StoreCapability> {
-  const store = new StoreCapability(s3, config.status.bucket, config.status.prefix, app, logger);
+export async function probeStore(s3: S3Client, config: ConsumerConfig, logger: Logger): Promise<StoreCapability> {
+  const store = new StoreCapability(s3, config.status.bucket, config.status.prefix, config.app, logger);
   await store.start(PROBE_WAIT_MS, config.s3MaxBackoffMs);
   return store;
 }
