@@ -1,18 +1,19 @@
 // Where the suite's CPU goes during a drain: `npm run build && node dist/bench/cpu-profile.js
 // [--messages N]`. Starts the suite under its own pm2 with `--cpu-prof` added to each app's
-// node_args (a wrapper around ecosystem.config.js; Node 20 refuses --cpu-prof in NODE_OPTIONS),
-// drains a backlog of N messages (3,000; 20 tilers) from the local servers, stops the apps so they
-// write their profiles, and prints each app's self time by package (the AWS SDK, Node's own modules,
-// GC, the suite's code, ...), as shares of its busy time.
+// node_args (a wrapper around ecosystem.config.js; Node 20 refuses --cpu-prof in NODE_OPTIONS) and
+// no monitoring endpoint, drains a backlog of N messages (3,000; 20 tilers) from the local servers,
+// stops the apps so they write their profiles, and prints each app's self time by package (the AWS
+// SDK, Node's own modules, GC, the suite's code, ...), as shares of its busy time.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startCatalogStandIn } from "../test/support/catalog-stand-in";
-import { ROOT, startLocalS3, startLocalSqs, suiteEnv } from "../test/support/local-servers";
-import { Pm2 } from "../test/support/pm2";
+import { ROOT, startLocalS3, startLocalSqs } from "../test/support/local-servers";
+import { APPS, sendAll, startSuite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
-import { backlog, fill } from "./drain";
+import { backlog } from "./drain";
+import { DEFAULT_S3_DIR } from "./options";
 
 interface ProfileNode {
   id: number;
@@ -27,7 +28,8 @@ interface Profile {
 /** What a sampled function belongs to: a package, Node's own module, GC, or the suite's code. */
 function category(n: ProfileNode): string {
   const { url, functionName: fn } = n.callFrame;
-  if (fn === "(idle)" || fn === "(garbage collector)" || fn === "(program)") return fn === "(garbage collector)" ? "GC" : fn;
+  if (fn === "(garbage collector)") return "GC";
+  if (fn === "(idle)" || fn === "(program)") return fn;
   const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return /^@(aws-sdk|smithy|aws-crypto)\//.test(pkg) ? "AWS SDK" : pkg;
   if (url.includes("/dist/apps/")) return "suite code";
@@ -35,7 +37,7 @@ function category(n: ProfileNode): string {
   return url ? "other" : `native ${fn}`;
 }
 
-export function summarize(p: Profile): { busyMs: number; shares: Array<[string, number]> } {
+function summarize(p: Profile): { busyMs: number; shares: Array<[string, number]> } {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const time = new Map<string, number>();
   p.samples.forEach((id, i) => {
@@ -60,22 +62,25 @@ async function main() {
     `const base = require(${JSON.stringify(path.join(ROOT, "ecosystem.config.js"))});\n` +
       `module.exports = { apps: base.apps.map((a) => ({ ...a, node_args: [...a.node_args, "--cpu-prof", ${JSON.stringify(`--cpu-prof-dir=${profiles}`)}] })) };\n`,
   );
-  const [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3("bench", "/dev/shm"), startCatalogStandIn()]);
-  const pm2 = new Pm2();
+  const [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3("bench", DEFAULT_S3_DIR), startCatalogStandIn()]);
   try {
-    await fill(sqs, sqs.queueUrl, backlog(messages, 20, "profile"));
-    const env = suiteEnv(sqs, s3, { OAM_CATALOG_URL: catalog.url, OAM_API_TOKEN: "profile", LOG_DIR: path.join(work, "log"), OAM_RUN_DIR: path.join(work, "run") });
-    await pm2.run(["start", wrapper, "--env", "production"], env);
-    await waitFor(async () => (await sqs.depth()) === 0, { what: "the backlog to drain", timeoutMs: 600_000, intervalMs: 200 });
-    const names = Object.fromEntries((await pm2.jlist()).map((p) => [String(p.pid), p.name]));
-    await pm2.run(["stop", "all"]); // a graceful stop: each app writes its profile as it exits
-    for (const f of readdirSync(profiles).filter((f) => f.endsWith(".cpuprofile"))) {
-      const { busyMs, shares } = summarize(JSON.parse(readFileSync(path.join(profiles, f), "utf8")));
-      const app = names[f.split(".")[3]] ?? f;
-      console.log(`${app.padEnd(17)} busy ${busyMs} ms: ${shares.slice(0, Number(values.top)).map(([c, s]) => `${c} ${s}%`).join(", ")}`);
+    await sendAll(sqs, backlog(messages, 20, "profile"));
+    // Monitoring off (port 0): the janitor's profile is its own work, without the /metrics server
+    // and the queue backlog it polls for it.
+    const suite = await startSuite(sqs, s3, { OAM_CATALOG_URL: catalog.url, OAM_API_TOKEN: "profile", OAM_METRICS_PORT: "0" }, APPS, wrapper);
+    try {
+      await waitFor(async () => (await sqs.depth()) === 0, { what: "the backlog to drain", timeoutMs: 600_000, intervalMs: 200 });
+      const names = Object.fromEntries((await suite.pm2.jlist()).map((p) => [String(p.pid), p.name]));
+      await suite.pm2.run(["stop", "all"]); // a graceful stop: each app writes its profile as it exits
+      for (const f of readdirSync(profiles).filter((f) => f.endsWith(".cpuprofile"))) {
+        const { busyMs, shares } = summarize(JSON.parse(readFileSync(path.join(profiles, f), "utf8")));
+        const app = names[f.split(".")[3]] ?? f;
+        console.log(`${app.padEnd(17)} busy ${busyMs} ms: ${shares.slice(0, Number(values.top)).map(([c, s]) => `${c} ${s}%`).join(", ")}`);
+      }
+    } finally {
+      await suite.stop();
     }
   } finally {
-    await pm2.kill();
     await Promise.all([sqs.stop(), s3.stop(), catalog.close()]);
     rmSync(work, { recursive: true, force: true });
   }

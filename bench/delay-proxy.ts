@@ -3,18 +3,18 @@
 // AWS or to the OAM API does from a host in the same region. Chunks keep their order (the delay
 // is the same for all), answers come back at once. Run as a child process (`fork`) so its CPU is
 // not the benchmark's: argv is `<upstream port>:<delayMs> ...`, one listener per upstream; it sends
-// back `{ ports: [...] }` once listening and its counters when asked (`"stats"`).
+// back `{ ports: [...] }` once listening, and exits when the parent disconnects.
 import net from "node:net";
 
 export interface DelayProxy {
   port: number;
-  /** Connections accepted and chunks delayed so far. */
-  readonly stats: { connections: number; chunks: number };
+  /** Connections accepted so far. */
+  readonly stats: { connections: number };
   close(): Promise<void>;
 }
 
 export async function startDelayProxy(upstreamPort: number, delayMs: number): Promise<DelayProxy> {
-  const stats = { connections: 0, chunks: 0 };
+  const stats = { connections: 0 };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     stats.connections++;
@@ -25,10 +25,7 @@ export async function startDelayProxy(upstreamPort: number, delayMs: number): Pr
       s.on("close", () => sockets.delete(s));
       s.on("error", () => (s === client ? upstream : client).destroy());
     }
-    client.on("data", (chunk) => {
-      stats.chunks++;
-      setTimeout(() => upstream.destroyed || upstream.write(chunk), delayMs);
-    });
+    client.on("data", (chunk) => setTimeout(() => upstream.destroyed || upstream.write(chunk), delayMs));
     client.on("end", () => setTimeout(() => upstream.end(), delayMs));
     upstream.pipe(client);
     upstream.on("close", () => client.destroy());
@@ -56,7 +53,6 @@ if (require.main === module) {
   Promise.all(upstreams.map(([port, delay]) => startDelayProxy(port, delay))).then(
     (proxies) => {
       process.send?.({ ports: proxies.map((p) => p.port) });
-      process.on("message", (m) => m === "stats" && process.send?.({ stats: proxies.map((p) => p.stats) }));
       process.on("disconnect", () => process.exit(0));
     },
     (err) => {

@@ -2,17 +2,17 @@
 // timed from the first deleted message to the last (start-up is not counted for anyone), with the
 // CPU time of every process involved.
 import { fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { ROOT, type LocalS3, type LocalSqs } from "../test/support/local-servers";
+import type { Pm2Process } from "../test/support/pm2";
 import { APPS, startSuite, type Suite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
 import { lifecycle } from "../test/support/workload";
 import { cpuMeter, cpuSeconds, ofEach, perMessage, pidPssMb, pidRssMb } from "./proc-stats";
 import type { Regime } from "./regime";
-import { readFileSync } from "node:fs";
 
-export type ContenderKind = "floor" | "typical" | "suite";
+type ContenderKind = "floor" | "typical" | "suite";
 
 export interface Contender {
   /** The row's name: "floor", "typical", "suite", or "suite on <store>". */
@@ -67,14 +67,6 @@ function lcg(seed: number): () => number {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     return x / 2 ** 32;
   };
-}
-
-export async function fill(sqs: LocalSqs, queueUrl: string, lines: string[]): Promise<void> {
-  // In order (a job's steps must keep their order), 10 messages per request.
-  for (let i = 0; i < lines.length; i += 10) {
-    const b = lines.slice(i, i + 10);
-    await sqs.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: b.map((m, j) => ({ Id: String(j), MessageBody: m })) }));
-  }
 }
 
 /** Waits until a queue of `n` messages is empty; the rate is timed from the first deleted message. */
@@ -137,25 +129,25 @@ export async function drain(c: Contender, d: DrainSetup): Promise<DrainResult> {
     const consumers = cpuMeter({ ...(await suitePids(suite)), ...servers });
     const rating = drainRate(d.sqs, d.queueUrl, d.messages, c.row);
     await suite.startApps(["poller"]);
-    const poller = (await suite.pm2.byName()).poller.pid;
+    const pids = await suitePids(suite); // with the poller now: its CPU, and every process's memory after the drain
     const rate = await rating;
-    const cpuMsPerMessage = perMessage({ ...consumers(), poller: cpuSeconds(poller) }, d.messages);
-    return { ...rate, cpuMsPerMessage, proxyCpuMsPerMessage: proxyShare(), memory: await suiteMemory(suite) };
+    const cpuMsPerMessage = perMessage({ ...consumers(), poller: cpuSeconds(pids.poller) }, d.messages);
+    return { ...rate, cpuMsPerMessage, proxyCpuMsPerMessage: proxyShare(), memory: suiteMemory(pids) };
   } finally {
     await suite.stop();
   }
 }
 
-/** The pid of every app of a suite, and of its pm2 daemon. */
-export async function suitePids(suite: Suite): Promise<Record<string, number>> {
-  const procs = await suite.pm2.byName();
+/** The pid of every app of a suite (from `procs` when the caller has just listed them), and of its pm2 daemon. */
+export async function suitePids(suite: Suite, procs?: Record<string, Pm2Process>): Promise<Record<string, number>> {
+  procs ??= await suite.pm2.byName();
   return {
     ...Object.fromEntries(Object.values(procs).map((p) => [p.name, p.pid])),
     "pm2 daemon": Number(readFileSync(path.join(suite.pm2.home, "pm2.pid"), "utf8")),
   };
 }
 
-export async function suiteMemory(suite: Suite): Promise<SuiteMemory> {
-  const pids = await suitePids(suite);
+/** The memory of the processes of `suitePids`. */
+export function suiteMemory(pids: Record<string, number>): SuiteMemory {
   return { rssMb: ofEach(pids, pidRssMb), pssMb: ofEach(pids, pidPssMb) };
 }

@@ -15,6 +15,7 @@ import { DocumentStore } from "../apps/status-writer/document-store";
 import { StatusWriter } from "../apps/status-writer/status-writer";
 import { startLocalS3, type LocalS3, type StoreKind } from "../test/support/local-servers";
 import { countRequests } from "../test/support/request-counter";
+import { DEFAULT_S3_DIR } from "./options";
 import { percentiles, round } from "./stats";
 import { JOB_STEPS } from "../test/support/workload";
 
@@ -88,7 +89,7 @@ export async function measureFallback(jobs: number, runs: number, s3Dir?: string
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { jobs: { type: "string", default: "1000" }, runs: { type: "string", default: "3" }, "s3-dir": { type: "string", default: "/dev/shm" } } });
+  const { values } = parseArgs({ options: { jobs: { type: "string", default: "1000" }, runs: { type: "string", default: "3" }, "s3-dir": { type: "string", default: DEFAULT_S3_DIR } } });
   measureFallback(Number(values.jobs), Number(values.runs), values["s3-dir"]).then(
     (rows) => {
       console.table(rows);

@@ -9,8 +9,7 @@ const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 const sqs = new SQSClient({ region: "us-east-1", endpoint: sqsEndpoint, credentials });
 const s3 = new S3Client({ region: "us-east-1", endpoint: s3Endpoint, credentials, forcePathStyle: true });
 
-async function loop(): Promise<number> {
-  let done = 0;
+async function loop(): Promise<void> {
   let empty = 0;
   while (empty < 2) {
     const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
@@ -22,16 +21,11 @@ async function loop(): Promise<number> {
     empty = 0;
     await Promise.all(msgs.map((m) => doWork(s3, bucket, prefix, catalogUrl, m.Body ?? "")));
     await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-    done += msgs.length;
   }
-  return done;
 }
 
 Promise.all(Array.from({ length: Number(loopsArg) || 4 }, loop)).then(
-  (counts) => {
-    process.send?.({ done: counts.reduce((a, b) => a + b, 0), maxRssMb: process.resourceUsage().maxRSS / 1024 });
-    process.exit(0);
-  },
+  () => process.exit(0),
   (err) => {
     console.error(err);
     process.exit(1);

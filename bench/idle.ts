@@ -2,10 +2,10 @@
 // for --idle-seconds: SQS requests per minute, each app's CPU, and the suite's memory.
 import { METRIC } from "../apps/shared/runtime/names";
 import type { LocalS3, LocalSqs } from "../test/support/local-servers";
-import { pm2Metric } from "../test/support/pm2";
+import { pm2Metric, type Pm2Process } from "../test/support/pm2";
 import { startSuite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
-import { suiteMemory, type SuiteMemory } from "./drain";
+import { suiteMemory, suitePids, type SuiteMemory } from "./drain";
 import type { BenchOptions } from "./options";
 import { cpuMeter } from "./proc-stats";
 import { round } from "./stats";
@@ -28,18 +28,19 @@ export async function idlePhase(o: Pick<BenchOptions, "idleSeconds" | "suiteEnv"
     ...o.suiteEnv,
   });
   try {
-    const cpu = cpuMeter(Object.fromEntries(Object.values(await idle.pm2.byName()).map((p) => [p.name, p.pid])));
-    const polls = async () => pm2Metric((await idle.pm2.byName()).poller, METRIC.polls) ?? 0;
-    const polls0 = await polls();
+    // One pm2 list at each end of the period: the apps' pids and the poller's poll count.
+    const before = await idle.pm2.byName();
+    const cpu = cpuMeter(Object.fromEntries(Object.values(before).map((p) => [p.name, p.pid])));
+    const polls = (procs: Record<string, Pm2Process>) => pm2Metric(procs.poller, METRIC.polls) ?? 0;
     const start = Date.now();
     await waitFor(() => Date.now() - start >= o.idleSeconds * 1000, { what: "the idle period", timeoutMs: o.idleSeconds * 1000 + 10_000, intervalMs: 1000 });
-    const polls1 = await polls();
+    const after = await idle.pm2.byName();
     const seconds = Math.max(1, o.idleSeconds);
     return {
       seconds: o.idleSeconds,
-      sqsRequestsPerMinute: round(((polls1 - polls0) * 60) / seconds),
+      sqsRequestsPerMinute: round(((polls(after) - polls(before)) * 60) / seconds),
       cpuPercent: Object.fromEntries(Object.entries(cpu()).map(([name, sec]) => [name, round((100 * sec) / seconds, 2)])),
-      memory: await suiteMemory(idle),
+      memory: suiteMemory(await suitePids(idle, after)),
     };
   } finally {
     await idle.stop();

@@ -6,14 +6,16 @@
 // idle, and after they drained a backlog; with each app's RSS as pm2 reports it. Needs DOCKER_HOST
 // and docker-compose, as the image test does. Writes bench/results/image-<date>.json.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { startCatalogStandIn } from "../test/support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, suiteEnv } from "../test/support/local-servers";
+import { sendAll } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
-import { backlog, fill } from "./drain";
+import { backlog } from "./drain";
+import { DEFAULT_S3_DIR } from "./options";
 import { round } from "./stats";
 
 const exec = promisify(execFile);
@@ -26,7 +28,7 @@ if (!Number.isInteger(MESSAGES) || MESSAGES < 10) {
 const PROJECT = `oambench${process.pid}`;
 
 async function main() {
-  const [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3("bench", existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir()), startCatalogStandIn()]);
+  const [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3("bench", DEFAULT_S3_DIR), startCatalogStandIn()]);
   const dir = mkdtempSync(path.join(os.tmpdir(), "oam-image-bench-"));
   // The stanza as shipped, on the host's network (so it reaches the servers on 127.0.0.1).
   const override = path.join(dir, "compose.override.yml");
@@ -66,7 +68,7 @@ async function main() {
     result.idle = await cgroup();
     console.log(`idle: ${JSON.stringify(result.idle)}`);
     const started = Date.now();
-    await fill(sqs, sqs.queueUrl, backlog(MESSAGES, 20, "image"));
+    await sendAll(sqs, backlog(MESSAGES, 20, "image"));
     await waitFor(async () => (await sqs.depth()) === 0, { what: "the backlog to drain", timeoutMs: 600_000, intervalMs: 200 });
     result.drainSeconds = round((Date.now() - started) / 1000);
     result.afterDrain = await cgroup();

@@ -3,11 +3,10 @@
 // lines): SQS receive -> durable, the ZeroMQ hop inside the running suite, SQS send -> durable.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { EVENT, METRIC } from "../apps/shared/runtime/names";
 import type { LocalS3, LocalSqs } from "../test/support/local-servers";
 import { pm2Metric } from "../test/support/pm2";
-import { startSuite } from "../test/support/suite";
+import { sendAll, startSuite } from "../test/support/suite";
 import { waitFor } from "../test/support/wait";
 import { lifecycle } from "../test/support/workload";
 import type { BenchOptions } from "./options";
@@ -88,7 +87,7 @@ async function offerLoad(sqs: LocalSqs, queueUrl: string, rate: number, seconds:
     carry -= n;
     const lines: string[] = [];
     while (lines.length < n) lines.push(...lifecycle(++job, `lat${rate}`).lines.slice(0, n - lines.length));
-    if (lines.length) await sqs.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: lines.map((m, j) => ({ Id: String(j), MessageBody: m })) }));
+    await sendAll(sqs, lines, queueUrl);
     await new Promise((res) => setTimeout(res, Math.max(0, 50 - (Date.now() - tickStart))));
   }
   return job;

@@ -7,6 +7,12 @@ import { STORE_KINDS as S3_SERVERS, type StoreKind as S3Server } from "../test/s
 export const REGIMES = ["loopback", "aws"] as const;
 export type RegimeName = (typeof REGIMES)[number];
 
+/**
+ * The local S3 server's store: on tmpfs where there is one. On this VM's disk creating a file costs
+ * about 1 ms of kernel CPU (57 us on tmpfs), and s3rver creates one per PUT (docs/performance.md).
+ */
+export const DEFAULT_S3_DIR = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
+
 export interface BenchOptions {
   runs: number;
   messages: number;
@@ -38,12 +44,10 @@ const FLAGS = {
   "load-seconds": { type: "string", default: "20" },
   "idle-seconds": { type: "string", default: "60" },
   "janitor-docs": { type: "string", default: "100000" },
-  // The local S3 server's store. On tmpfs by default: on this VM's disk creating a file costs
-  // about 1 ms of kernel CPU (57 us on tmpfs), and s3rver creates one per PUT (docs/performance.md).
-  "s3-dir": { type: "string", default: existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir() },
+  "s3-dir": { type: "string", default: DEFAULT_S3_DIR },
 } as const;
 
-export class BenchUsageError extends Error {
+class BenchUsageError extends Error {
   constructor(message: string) {
     super(`npm run bench: ${message}`);
     this.name = "BenchUsageError";

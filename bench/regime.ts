@@ -1,12 +1,10 @@
 // A regime is where the contenders' calls go: straight to the local servers (loopback), or through
 // the delaying proxy (AWS-like: each SQS, S3 and catalog call takes a set time longer, as from a
 // host in the region).
-import { fork, type ChildProcess } from "node:child_process";
-import path from "node:path";
-import { ROOT } from "../test/support/local-servers";
+import { forkReport } from "./fork-report";
 import type { RegimeName } from "./options";
 
-export interface Upstreams {
+interface Upstreams {
   sqs: string;
   /** One per S3 server, by name. */
   s3: Record<string, string>;
@@ -40,12 +38,8 @@ export async function openRegime(name: RegimeName, delays: Regime["delays"], up:
   }
   const stores = Object.keys(up.s3);
   const targets = [`${portOf(up.sqs)}:${delays.sqs}`, `${portOf(up.catalog)}:${delays.catalog}`, ...stores.map((s) => `${portOf(up.s3[s])}:${delays.s3}`)];
-  const child: ChildProcess = fork(path.join(ROOT, "dist/bench/delay-proxy.js"), targets);
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    child.once("message", (m) => resolve((m as { ports: number[] }).ports));
-    child.once("exit", (code) => reject(new Error(`delay proxy exited with ${code}`)));
-  });
-  const [sqsPort, catalogPort, ...s3Ports] = ports;
+  const { report, child } = await forkReport<{ ports: number[] }>("delay-proxy", targets);
+  const [sqsPort, catalogPort, ...s3Ports] = report.ports;
   return {
     name,
     delays,

@@ -11,7 +11,6 @@
 // while the machine is quiet (busHopAlone, below); throughput in each regime (throughput.ts);
 // start-to-ready and latency (latency.ts); idle (idle.ts); the janitor (janitor.ts); the status
 // writer reading first (fallback-cost.ts). Their results make up BenchResults (results.ts).
-import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +18,7 @@ import { startCatalogStandIn } from "../test/support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, type LocalS3 } from "../test/support/local-servers";
 import type { BusHopReport } from "./bus-hop";
 import { measureFallback } from "./fallback-cost";
+import { forkReport } from "./fork-report";
 import { idlePhase } from "./idle";
 import { janitorPhase } from "./janitor";
 import { latencyPhase } from "./latency";
@@ -32,11 +32,7 @@ const load = (): LoadAverage => os.loadavg().map((x) => round(x, 2));
 
 /** The ZeroMQ hop on its own, in a quiet child process (bus-hop.ts). */
 async function busHopAlone(): Promise<BusHopReport> {
-  const hop = await new Promise<BusHopReport>((resolve, reject) => {
-    const child = fork(path.join(ROOT, "dist/bench/bus-hop.js"));
-    child.on("message", (m) => resolve(m as BusHopReport));
-    child.on("exit", (code) => (code ? reject(new Error(`bus-hop exited with ${code}`)) : undefined));
-  });
+  const { report: hop } = await forkReport<BusHopReport>("bus-hop");
   console.log(`ZeroMQ hop alone: ${JSON.stringify(hop)}`);
   return hop;
 }

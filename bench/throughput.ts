@@ -2,12 +2,13 @@
 // side by side, several runs; the order of the contenders turns by one each run so that none always
 // goes first or last on a machine whose speed drifts.
 import type { LocalS3, LocalSqs } from "../test/support/local-servers";
-import { backlog, drain, fill, type Contender, type DrainResult } from "./drain";
+import { sendAll } from "../test/support/suite";
+import { backlog, drain, type Contender, type DrainResult } from "./drain";
 import type { BenchOptions, RegimeName } from "./options";
 import { openRegime, type Regime } from "./regime";
 import { percentiles, round } from "./stats";
 
-export function contenders(stores: string[]): Contender[] {
+function contenders(stores: string[]): Contender[] {
   const [main, ...others] = stores;
   return [
     { row: "floor", kind: "floor", store: main },
@@ -69,7 +70,7 @@ export async function throughputPhase(
   }
 }
 
-export async function throughput(
+async function throughput(
   o: BenchOptions,
   regime: Regime,
   sqs: LocalSqs,
@@ -78,14 +79,13 @@ export async function throughput(
 ): Promise<RegimeRuns> {
   const rows = contenders(o.stores);
   const runs: RegimeRuns = Object.fromEntries(rows.map((c) => [c.row, []]));
-  const suiteEnv = o.suiteEnv;
   for (let r = 1; r <= o.runs; r++) {
     const order = rows.map((_, i) => rows[(i + r - 1) % rows.length]);
     for (const c of order) {
       const name = `bench-${regime.name}-${c.row.replace(/\W+/g, "-")}-${r}`;
       const queueUrl = await sqs.createQueue(name);
-      await fill(sqs, queueUrl, backlog(o.messages, o.concurrentJobs, `${c.kind}${r}`));
-      const res = await drain(c, { sqs, s3, regime, queueUrl, prefix: name, messages: o.messages, suiteEnv });
+      await sendAll(sqs, backlog(o.messages, o.concurrentJobs, `${c.kind}${r}`), queueUrl);
+      const res = await drain(c, { sqs, s3, regime, queueUrl, prefix: name, messages: o.messages, suiteEnv: o.suiteEnv });
       runs[c.row].push(res);
       log(`${regime.name} run ${r} ${c.row}: ${round(res.msgPerSec)} msg/s, CPU ms per message ${JSON.stringify(res.cpuMsPerMessage)}`);
     }
@@ -94,7 +94,7 @@ export async function throughput(
 }
 
 /** Median and range of a list. */
-export function spread(xs: number[]): Spread {
+function spread(xs: number[]): Spread {
   const p = percentiles(xs);
   return { median: round(p.p50, 2), min: round(p.min, 2), max: round(p.max, 2) };
 }
@@ -104,7 +104,7 @@ export function spread(xs: number[]): Spread {
  * servers included) against the floor's and the typical's of the same run, and each extra store's
  * suite against the suite on the main store; with the spread over the runs.
  */
-export function ratios(runs: RegimeRuns): Ratios {
+function ratios(runs: RegimeRuns): Ratios {
   const rate = (row: string) => runs[row].map((x) => x.msgPerSec);
   const cpu = (row: string) => runs[row].map((x) => x.cpuMsPerMessage.total);
   const div = (a: number[], b: number[]) => a.map((x, i) => round(x / b[i], 2));

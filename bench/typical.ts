@@ -10,7 +10,6 @@ const [queueUrl, sqsEndpoint, s3Endpoint, bucket, prefix, catalogUrl, consumersA
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 const sqs = new SQSClient({ region: "us-east-1", endpoint: sqsEndpoint, credentials });
 const s3 = new S3Client({ region: "us-east-1", endpoint: s3Endpoint, credentials, forcePathStyle: true });
-let done = 0;
 const consumers = Array.from({ length: Number(consumersArg) || 4 }, () => {
   let empties = 0;
   const consumer = Consumer.create({
@@ -21,7 +20,6 @@ const consumers = Array.from({ length: Number(consumersArg) || 4 }, () => {
     handleMessageBatch: async (messages) => {
       empties = 0;
       await Promise.all(messages.map((m) => doWork(s3, bucket, prefix, catalogUrl, m.Body ?? "")));
-      done += messages.length;
       return messages;
     },
   });
@@ -29,7 +27,6 @@ const consumers = Array.from({ length: Number(consumersArg) || 4 }, () => {
     empties++;
     if (consumers.every((c) => c.empties() >= 2)) {
       consumers.forEach((c) => c.consumer.stop());
-      process.send?.({ done, maxRssMb: process.resourceUsage().maxRSS / 1024 });
       process.exit(0);
     }
   });

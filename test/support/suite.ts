@@ -26,8 +26,11 @@ export interface Suite {
   stop(): Promise<void>;
 }
 
-/** `only` starts some of the apps (the benchmark starts the poller last, once the others are up). */
-export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<string, string>, only: string[] = APPS): Promise<Suite> {
+/**
+ * `only` starts some of the apps (the benchmark starts the poller last, once the others are up);
+ * `ecosystem` is the pm2 file they are started from (the CPU profile's adds node flags to each app).
+ */
+export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<string, string>, only: string[] = APPS, ecosystem = "ecosystem.config.js"): Promise<Suite> {
   const work = mkdtempSync(path.join(os.tmpdir(), "oam-suite-"));
   const pm2 = new Pm2();
   const logDir = path.join(work, "log");
@@ -37,7 +40,7 @@ export async function startSuite(sqs: LocalSqs, s3: LocalS3, extra: Record<strin
     return names.every((a) => procs[a]?.pm2_env.status === "online");
   };
   const startApps = async (names: string[]) => {
-    await pm2.run(["start", "ecosystem.config.js", "--env", "production", ...(names.length < APPS.length ? ["--only", names.join(",")] : [])], env);
+    await pm2.run(["start", ecosystem, "--env", "production", ...(names.length < APPS.length ? ["--only", names.join(",")] : [])], env);
     await waitFor(() => online(names), { what: `${names.join(", ")} online` });
   };
   await startApps(only);
