@@ -7,14 +7,15 @@
 // writing there). The two-suite test needs the headers and runs on local-s3 only.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
-import { startLocalS3, startLocalSqs, STORE_KINDS, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { HONOURS, startLocalS3, startLocalSqs, STORE_KINDS, type LocalS3, type LocalSqs } from "../support/local-servers";
 import { pm2Metric } from "../support/pm2";
 import { readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
 import { interleave, lifecycle, type Job } from "../support/workload";
-import { METRIC } from "../../apps/shared/runtime/names";
+import { EVENT, METRIC } from "../../apps/shared/runtime/names";
 
 // How long the outage tests keep S3 or the catalog away (the guarantee speaks of a minute).
 const OUTAGE_MS = Number(process.env.OAM_TEST_OUTAGE_MS ?? 60_000);
@@ -50,11 +51,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     run++;
     const queueUrl = await sqs.createQueue(`faults-${run}`);
     const prefix = `faults-${run}`;
-    catalog.requests.length = 0;
-    catalog.queries.length = 0;
-    catalog.accepted.clear();
-    catalog.script.length = 0;
-    catalog.respond = undefined;
+    catalog.reset();
     const env = {
       OAM_STATUS_SQS_QUEUE_URL: queueUrl,
       OAM_STATUS_PREFIX: prefix,
@@ -133,13 +130,13 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
 
   /** The consumers found out what the store does with conditional writes, and said so at start. */
   async function expectStore(suite: Suite) {
-    const honoured = kind === "local-s3";
+    const honoured = HONOURS[kind];
     const procs = await suite.pm2.byName();
     for (const app of ["status-writer", "catalog-notifier"]) {
       expect(pm2Metric(procs[app], METRIC.storeConditionalWrites), app).toBe(honoured ? 1 : 0);
       const started = readFileSync(path.join(suite.logDir, `${app}.out.log`), "utf8")
         .split("\n")
-        .find((l) => l.includes('"event":"app.started"'));
+        .find((l) => l.includes(`"event":"${EVENT.appStarted}"`));
       expect(JSON.parse(started!).store, app).toMatchObject({ conditionalWrites: honoured ? "honoured" : "ignored" });
     }
   }
@@ -148,7 +145,6 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
   async function expectNothingQuarantined(suite: Suite, prefix: string) {
     const procs = await suite.pm2.byName();
     for (const app of ["poller", "status-writer", "catalog-notifier"]) expect(pm2Metric(procs[app], METRIC.quarantined) ?? 0, app).toBe(0);
-    const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
     const list = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/quarantine/` }));
     expect(list.KeyCount ?? 0).toBe(0);
   }
@@ -240,12 +236,12 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     for (const app of ["poller", "status-writer", "catalog-notifier"]) {
       const log = readFileSync(path.join(suite.logDir, `${app}.out.log`), "utf8");
       const events = log.split("\n").map((l) => /"event":"(app\.[a-z_]+)"/.exec(l)?.[1]).filter(Boolean);
-      expect(log.match(/"event":"app.stopped"/g)?.length ?? 0, `${app}: ${events.join(", ")}`).toBeGreaterThanOrEqual(2);
+      expect(events.filter((e) => e === EVENT.appStopped).length, `${app}: ${events.join(", ")}`).toBeGreaterThanOrEqual(2);
       expect(log).not.toContain('"event":"app.stop_timeout"');
     }
   });
 
-  it.runIf(kind === "local-s3")("keeps ordering and posts once with two suites consuming one queue", async () => {
+  it.runIf(HONOURS[kind])("keeps ordering and posts once with two suites consuming one queue", async () => {
     const { queueUrl, prefix, start } = await fresh();
     const both = [await start({ OAM_SUITE_ID: "suite-a" }), await start({ OAM_SUITE_ID: "suite-b" })];
     const jobs = Array.from({ length: 300 }, (_, i) => lifecycle(i + 1, "two"));
@@ -347,7 +343,7 @@ describe.each(STORE_KINDS)("guarantees under faults, on %s", { timeout: 300_000 
     const log = readFileSync(path.join(suite.logDir, "catalog-notifier.out.log"), "utf8");
     expect(log).not.toContain('"event":"catalog.rejected"');
     expect(log).toContain('"event":"catalog.token_accepted"');
-    expect(readFileSync(path.join(suite.logDir, "catalog-notifier.err.log"), "utf8")).toContain('"event":"catalog.token_refused"');
+    expect(readFileSync(path.join(suite.logDir, "catalog-notifier.err.log"), "utf8")).toContain(`"event":"${EVENT.catalogTokenRefused}"`);
     await waitFor(async () => pm2Metric((await suite.pm2.byName())["catalog-notifier"], METRIC.catalogTokenRefused) === 0, { what: "the alarm to clear" });
   });
 });

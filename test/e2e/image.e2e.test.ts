@@ -14,11 +14,13 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { pm2Metric, type Pm2Process } from "../support/pm2";
 import { readCommandBlocks } from "../support/readme-blocks";
 import { runBlock } from "../support/readme-runner";
 import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../support/prometheus";
 import { readJson, sendAll } from "../support/suite";
 import { waitFor } from "../support/wait";
+import { EVENT, METRIC, SUITE_APPS } from "../../apps/shared/runtime/names";
 
 const exec = promisify(execFile);
 const PROJECT = `oamtest${process.pid}`;
@@ -26,7 +28,6 @@ const IMAGE = `oam-status-suite:${PROJECT}`;
 const TOKEN = "image-test-token-7d1e";
 const OTHER_TOKEN = "image-test-plain-token-31c8";
 const COMPOSE_FILES = ["docker-compose.yml", "test/e2e/compose.test.yml"];
-const APPS = ["catalog-notifier", "janitor", "poller", "status-writer"];
 /** The host's loopback as containers on podman's slirp4netns network reach it. */
 const HOST_LOOPBACK = "10.0.2.2";
 const METRICS_TOKEN = "image-test-metrics-token-90ab";
@@ -45,12 +46,6 @@ function engine(): string | undefined {
 const missing = engine();
 if (missing) console.warn(`image test skipped: ${missing}`);
 
-interface Pm2Entry {
-  name: string;
-  pid: number;
-  pm2_env: { status: string; restart_time: number; axm_monitor?: Record<string, { value: unknown }> };
-}
-
 describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_000 }, () => {
   let sqs: LocalSqs;
   let s3: LocalS3;
@@ -67,7 +62,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     });
   const docker = (...args: string[]) => exec("docker", args, { maxBuffer: 64 * 1024 * 1024 });
   const containers = async () => (await compose(["ps", "-q", "oam-status"])).stdout.split("\n").filter(Boolean).sort();
-  const jlist = async (id: string) => JSON.parse((await docker("exec", id, "pm2", "jlist")).stdout) as Pm2Entry[];
+  const jlist = async (id: string) => JSON.parse((await docker("exec", id, "pm2", "jlist")).stdout) as Pm2Process[];
   const hostname = async (id: string) => (await docker("exec", id, "hostname")).stdout.trim();
   /** What went wrong, from the containers' side. */
   const diagnose = async (err: Error) => {
@@ -82,7 +77,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
   };
   const allOnline = async (id: string) => {
     const list = await jlist(id);
-    return list.length === 4 && list.every((p) => p.pm2_env.status === "online") ? list : undefined;
+    return list.length === SUITE_APPS.length && list.every((p) => p.pm2_env.status === "online") ? list : undefined;
   };
 
   beforeAll(async () => {
@@ -129,7 +124,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
         throw await diagnose(err);
       },
     );
-    expect(procs.map((p) => p.name).sort()).toEqual(APPS);
+    expect(procs.map((p) => p.name).sort()).toEqual([...SUITE_APPS].sort());
     expect((await docker("exec", id, "id", "-u")).stdout.trim()).toBe("2001");
   });
 
@@ -159,7 +154,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     const { stdout } = await docker("exec", id, "sh", "-c", `stat -c '%n %u %a' ${folder}/*.log`);
     const files = stdout.trim().split("\n").map((l) => l.split(" "));
     const names = files.map(([n]) => path.basename(n));
-    for (const app of APPS) {
+    for (const app of SUITE_APPS) {
       expect(names).toContain(`${app}.out.log`);
       expect(names).toContain(`${app}.err.log`);
     }
@@ -194,7 +189,7 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
       { what: "the poller's received count in the scrape", timeoutMs: 30_000, intervalMs: 1000 },
     );
     const samples = parseExposition(body);
-    for (const app of ["poller", "status-writer", "catalog-notifier", "janitor"]) expect(sampleValue(samples, "oam_status_app_up", { app }), app).toBe(1);
+    for (const app of SUITE_APPS) expect(sampleValue(samples, "oam_status_app_up", { app }), app).toBe(1);
     expect(sampleValue(samples, "oam_status_catalog_posts_total", { app: "catalog-notifier" })).toBe(1);
     expect(body).not.toContain(TOKEN);
     expect(body).not.toContain(METRICS_TOKEN);
@@ -241,13 +236,19 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     // The plain variable instead of the secret (an empty /dev/null secret): the stanza takes either.
     const replicaEnv = { OAM_API_TOKEN_SECRET_FILE: "", OAM_API_TOKEN: OTHER_TOKEN };
     await compose(["up", "-d", "--scale", "oam-status=2"], replicaEnv);
-    const ids = await waitFor(async () => ((await containers()).length === 2 ? containers() : undefined), { what: "two containers" });
+    const ids = await waitFor(
+      async () => {
+        const running = await containers();
+        return running.length === 2 ? running : undefined;
+      },
+      { what: "two containers" },
+    );
     const lists = await Promise.all(
       ids.map((id) => waitFor(() => allOnline(id), { what: `four apps online in ${id}`, timeoutMs: 90_000, intervalMs: 1000 })),
     ).catch(async (err: Error) => {
       throw await diagnose(err);
     });
-    for (const list of lists) expect(list.map((p) => p.name).sort()).toEqual(APPS);
+    for (const list of lists) expect(list.map((p) => p.name).sort()).toEqual([...SUITE_APPS].sort());
     const [a, b] = ids;
     const [hostA, hostB] = await Promise.all([hostname(a), hostname(b)]);
     expect(hostA).not.toBe(hostB);
@@ -274,8 +275,8 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     // One stopped (within the stanza's grace period: every app stops cleanly), the other drains the queue.
     await docker("stop", a);
     const stopped = (await docker("exec", b, "sh", "-c", `cat /data/log/${hostA}/*.out.log`)).stdout;
-    for (const app of APPS) {
-      const lines = stopped.split("\n").filter((l) => l.includes(`"app":"${app}"`) && l.includes('"event":"app.stopped"'));
+    for (const app of SUITE_APPS) {
+      const lines = stopped.split("\n").filter((l) => l.includes(`"app":"${app}"`) && l.includes(`"event":"${EVENT.appStopped}"`));
       expect(lines.length, `${app} stopped cleanly in ${hostA}`).toBeGreaterThan(0);
     }
     const jobs = Array.from({ length: 20 }, (_, i) => `replica-job-${i}`);
@@ -298,7 +299,10 @@ describe.skipIf(missing)("the Docker image and compose stanza", { timeout: 900_0
     for (const p of posts) expect(p.headers.authorization).toBe(`Bearer ${OTHER_TOKEN}`);
     // pm2 restarts nothing in a stopped container: the work was the remaining replica's.
     await waitFor(
-      async () => Number((await jlist(b)).find((p) => p.name === "poller")?.pm2_env.axm_monitor?.received?.value) >= jobs.length * 2,
+      async () => {
+        const poller = (await jlist(b)).find((p) => p.name === "poller");
+        return poller !== undefined && (pm2Metric(poller, METRIC.received) ?? 0) >= jobs.length * 2;
+      },
       { what: `the poller of ${hostB} counting the replica jobs' messages` },
     );
   });

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { ROOT, startLocalS3, startLocalSqs, suiteEnv, type LocalS3, type LocalSqs } from "../support/local-servers";
+import { Pm2 } from "../support/pm2";
 import { freePort } from "../support/ports";
 import { readCommandBlocks } from "../support/readme-blocks";
 import { runBlock } from "../support/readme-runner";
@@ -35,6 +36,7 @@ describe("the README's commands, as written", { timeout: 900_000 }, () => {
   let sqs: LocalSqs;
   let s3: LocalS3;
   let catalog: CatalogStandIn;
+  let pm2: Pm2;
   let base: NodeJS.ProcessEnv;
   let servers: Record<string, string>;
 
@@ -43,13 +45,14 @@ describe("the README's commands, as written", { timeout: 900_000 }, () => {
     project = path.join(work, "oam-status-suite");
     copyProject(project);
     [sqs, s3, catalog] = await Promise.all([startLocalSqs(), startLocalS3(), startCatalogStandIn()]);
+    pm2 = new Pm2();
     const [sqsPort, s3Port] = [await freePort(), await freePort()];
     // This test's environment minus vitest's own, with its own pm2 and the local profile's servers
     // on free ports (values in the environment win over config/local.env).
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST") && k !== "NODE_ENV" && !k.startsWith("OAM_") && !k.startsWith("AWS_")));
     base = {
       ...inherited,
-      PM2_HOME: path.join(work, "pm2"),
+      PM2_HOME: pm2.home,
       AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
       OAM_STATUS_SQS_QUEUE_URL: `http://127.0.0.1:${sqsPort}/123456789012/oam-status`,
@@ -58,20 +61,14 @@ describe("the README's commands, as written", { timeout: 900_000 }, () => {
   }, 120_000);
 
   afterAll(async () => {
-    const pm2 = path.join(project ?? "", "node_modules/pm2/bin/pm2");
-    if (project && existsSync(pm2)) {
-      try {
-        execFileSync(process.execPath, [pm2, "kill"], { env: { ...base }, stdio: "ignore", timeout: 60_000 });
-      } catch {
-        // nothing was running
-      }
-    }
+    // The blocks' `npx pm2` is the copy's, installed from the same lockfile: this project's pm2 stops its daemon.
+    await pm2?.kill();
     await Promise.all([sqs?.stop(), s3?.stop(), catalog?.close()]);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it.each(local.map((b) => [`line ${b.line} (${b.section})`, b] as const))("runs the block at %s", async (_name, block) => {
-    const env = block.servers ? { ...base, ...servers, PM2_HOME: base.PM2_HOME } : base;
+    const env = block.servers ? { ...base, ...servers } : base;
     await runBlock(block, { cwd: project, env }, (l) => console.log(l));
   });
 });

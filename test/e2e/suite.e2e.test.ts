@@ -12,9 +12,12 @@ import { ROOT, startLocalS3, startLocalSqs, type LocalS3, type LocalSqs } from "
 import { Pm2, pm2Metric } from "../support/pm2";
 import { APPS, readJson, sendAll, startSuite, type Suite } from "../support/suite";
 import { waitFor } from "../support/wait";
-import { METRIC } from "../../apps/shared/runtime/names";
+import { EVENT, METRIC } from "../../apps/shared/runtime/names";
 
 const TOKEN = "e2e-secret-token-4f9c2a";
+const { version: VERSION } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+/** How a log line names its event. */
+const logged = (event: string) => `"event":"${event}"`;
 const execFileAsync = promisify(execFile);
 // The seed's sample messages (a copy of shared/samples/seed-messages.jsonl).
 const seedLines = readFileSync(path.resolve(__dirname, "../fixtures/seed-messages.jsonl"), "utf8")
@@ -110,15 +113,21 @@ describe("the suite under pm2, production profile", () => {
   });
 
   it("logs the suite's version in each app's app.started line; tracing stays off and err.log holds no pm2 noise", async () => {
-    const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
-    await waitFor(() => APPS.every((a) => readAllLogs(`${a}.out.log`).includes('"event":"app.started"')), { what: "every app's app.started line" });
+    const outLogs = await waitFor(
+      () => {
+        const logs = new Map(APPS.map((a) => [a, readAllLogs(`${a}.out.log`)]));
+        return [...logs.values()].every((log) => log.includes(logged(EVENT.appStarted))) ? logs : undefined;
+      },
+      { what: "every app's app.started line" },
+    );
     for (const a of APPS) {
-      const started = readAllLogs(`${a}.out.log`)
+      const started = outLogs
+        .get(a)!
         .split("\n")
-        .filter((l) => l.includes('"event":"app.started"'))
+        .filter((l) => l.includes(logged(EVENT.appStarted)))
         .map((l) => JSON.parse(l) as { version?: string });
       expect(started.length, a).toBeGreaterThan(0);
-      for (const line of started) expect(line.version, a).toBe(version);
+      for (const line of started) expect(line.version, a).toBe(VERSION);
     }
     for (const p of await pm2.jlist()) {
       // pm2 ls marks a traced app [T] from these options.
@@ -203,7 +212,7 @@ describe("the suite under pm2, production profile", () => {
   it("answers the seed's test message in the log and quarantines an invalid one", async () => {
     await sendAll(sqs, ['{"test": true}', '{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad "quote""}']);
     const line = await waitFor(
-      () => readAllLogs("poller.out.log").split("\n").find((l) => l.includes('"event":"message.invalid"')),
+      () => readAllLogs("poller.out.log").split("\n").find((l) => l.includes(logged(EVENT.messageInvalid))),
       { what: "the quarantine log line" },
     );
     const entry = JSON.parse(line);
@@ -213,14 +222,14 @@ describe("the suite under pm2, production profile", () => {
     const kept = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: entry.quarantineKey }));
     const record = JSON.parse(await kept.Body!.transformToString());
     expect(record.body).toBe('{"jobId": "q1", "stage": "chunk", "status": "FAILED", "error": "bad "quote""}');
-    await waitFor(() => readAllLogs("poller.out.log").includes('"event":"message.test"'), { what: "the test message log line" });
+    await waitFor(() => readAllLogs("poller.out.log").includes(logged(EVENT.messageTest)), { what: "the test message log line" });
     await waitFor(async () => (await sqs.depth()) === 0, { what: "the queue to drain" });
     expect(await readDoc(s3, "q1")).toBeUndefined();
   });
 
   it("replays a quarantined message once an operator fixed it", async () => {
     const line = await waitFor(
-      () => readAllLogs("poller.out.log").split("\n").find((l) => l.includes('"event":"message.invalid"')),
+      () => readAllLogs("poller.out.log").split("\n").find((l) => l.includes(logged(EVENT.messageInvalid))),
       { what: "the quarantine log line" },
     );
     const { quarantineKey } = JSON.parse(line);
@@ -247,12 +256,12 @@ describe("the suite under pm2, production profile", () => {
     expect(report.apps.map((a: { name: string }) => a.name).sort()).toEqual([...APPS].sort());
     // local-s3 honours conditional writes as S3 does: the consumers found out at start.
     expect(report).toMatchObject({ store: { conditionalWrites: "honoured" }, notes: [] });
-    expect((await cli(["health"])).stdout).toContain("store: conditional writes honoured");
-    const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
-    expect(report.version).toBe(version);
-    for (const a of report.apps as Array<{ name: string; version: string }>) expect(a.version, a.name).toBe(version);
-    expect((await cli(["health"])).stdout).toContain(`oam-status-suite ${version}`);
-    expect((await cli(["--version"])).stdout.trim()).toBe(version);
+    const text = (await cli(["health"])).stdout;
+    expect(text).toContain("store: conditional writes honoured");
+    expect(report.version).toBe(VERSION);
+    for (const a of report.apps as Array<{ name: string; version: string }>) expect(a.version, a.name).toBe(VERSION);
+    expect(text).toContain(`oam-status-suite ${VERSION}`);
+    expect((await cli(["--version"])).stdout.trim()).toBe(VERSION);
   });
 
   it("reports unhealthy (exit 1) while an app is stopped", async () => {

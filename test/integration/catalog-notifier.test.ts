@@ -1,6 +1,6 @@
 // The catalog notifier against a real HTTP stand-in and the local S3 server: retries with backoff,
 // permanent rejections recorded, one post per job, mock mode.
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
 import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
@@ -11,10 +11,11 @@ import type { StatusMessage } from "../../apps/shared/domain/message";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { startLocalS3, type LocalS3 } from "../support/local-servers";
 import { capturingLogger } from "../support/capture-logger";
+import { NOTIFIER_OPTIONS } from "../support/consumers";
 import { countRequests } from "../support/request-counter";
 import { waitFor } from "../support/wait";
+import { tilesUriOf } from "../support/workload";
 
-const OPTS = { mock: false, maxBackoffMs: 50, s3MaxBackoffMs: 50, startingDelayMs: 10, owner: "host-a:/run", claimLeaseMs: 60_000, maxConcurrentPosts: 8 };
 let n = 0;
 function envelope(jobId: string, extra: Partial<StatusMessage> = {}): Envelope {
   const now = Date.now();
@@ -50,18 +51,12 @@ describe("catalog-notifier", () => {
   afterAll(async () => {
     await Promise.all([s3?.stop(), catalog?.close()]);
   });
-  beforeEach(() => {
-    catalog.requests.length = 0;
-    catalog.queries.length = 0;
-    catalog.script.length = 0;
-    catalog.respond = undefined;
-    catalog.lookup = "records";
-  });
+  beforeEach(() => catalog.reset());
 
   function notifier(opts: { mock?: boolean; timeoutMs?: number } = {}) {
     const { logger, lines } = capturingLogger("catalog-notifier-test", { debug: true });
     const client = new CatalogClient(`${catalog.url}//`, "tok-123456", opts.timeoutMs ?? 2000);
-    return { n: new CatalogNotifier(client, records, logger, { ...OPTS, mock: opts.mock ?? false }), lines };
+    return { n: new CatalogNotifier(client, records, logger, { ...NOTIFIER_OPTIONS, mock: opts.mock ?? false }), lines };
   }
 
   it("retries 503, 429, 408 and a hang, then posts once and records it", async () => {
@@ -71,7 +66,7 @@ describe("catalog-notifier", () => {
     expect(catalog.requests).toHaveLength(5);
     expect(catalog.requests.every((r) => r.url === "/tms")).toBe(true);
     expect(catalog.requests[4].json).toEqual({
-      uri: "http://oam-tiles.s3.amazonaws.com/retry-job/{z}/{x}/{y}.png",
+      uri: tilesUriOf("retry-job"),
       images: [{ uuid: "http://b.s3.amazonaws.com/retry-job.tif" }],
     });
     expect(notif.stats).toMatchObject({ posted: 1, retries: 4 });
@@ -88,7 +83,7 @@ describe("catalog-notifier", () => {
       post: (jobId: string, payload: never, s?: AbortSignal) =>
         ++attempts < 3 ? down.post(jobId, payload, s) : new CatalogClient(catalog.url, "tok-123456", 2000).post(jobId, payload, s),
     } as unknown as CatalogClient;
-    const notif = new CatalogNotifier(flaky, records, logger, OPTS);
+    const notif = new CatalogNotifier(flaky, records, logger, NOTIFIER_OPTIONS);
     await notif.handle(envelope("refused-job"), signal);
     expect(attempts).toBe(3);
     expect(catalog.requests).toHaveLength(1);
@@ -128,13 +123,13 @@ describe("catalog-notifier", () => {
     expect(catalog.requests).toHaveLength(0);
     expect(lines.find((l) => l.event === "catalog.mock")).toMatchObject({
       jobId: "mock-job",
-      payload: { uri: "http://oam-tiles.s3.amazonaws.com/mock-job/{z}/{x}/{y}.png", images: [{ uuid: "http://b.s3.amazonaws.com/mock-job.tif" }] },
+      payload: { uri: tilesUriOf("mock-job"), images: [{ uuid: "http://b.s3.amazonaws.com/mock-job.tif" }] },
     });
   });
 
   it("waits while another suite holds a fresh claim, then skips the job it posted", async () => {
     await records.put(
-      { jobId: "claimed-job", uri: "http://oam-tiles.s3.amazonaws.com/claimed-job/{z}/{x}/{y}.png", state: "posting", owner: "host-b:/run", at: new Date().toISOString(), messageId: "x" },
+      { jobId: "claimed-job", uri: tilesUriOf("claimed-job"), state: "posting", owner: "host-b:/run", at: new Date().toISOString(), messageId: "x" },
       null,
     );
     const { n: notif, lines } = notifier();
@@ -149,15 +144,14 @@ describe("catalog-notifier", () => {
   });
 
   it("takes over a stale claim of another suite, and its own predecessor's claim at once", async () => {
-    const uri = (j: string) => `http://oam-tiles.s3.amazonaws.com/${j}/{z}/{x}/{y}.png`;
     const old = new Date(Date.now() - 120_000).toISOString();
-    await records.put({ jobId: "stale-job", uri: uri("stale-job"), state: "posting", owner: "host-b:/run", at: old, messageId: "x" }, null);
-    await records.put({ jobId: "mine-job", uri: uri("mine-job"), state: "posting", owner: OPTS.owner, at: new Date().toISOString(), messageId: "x" }, null);
+    await records.put({ jobId: "stale-job", uri: tilesUriOf("stale-job"), state: "posting", owner: "host-b:/run", at: old, messageId: "x" }, null);
+    await records.put({ jobId: "mine-job", uri: tilesUriOf("mine-job"), state: "posting", owner: NOTIFIER_OPTIONS.owner, at: new Date().toISOString(), messageId: "x" }, null);
     const { n: notif } = notifier();
     await notif.handle(envelope("stale-job"), signal);
     await notif.handle(envelope("mine-job"), signal);
-    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([uri("stale-job"), uri("mine-job")]);
-    expect((await records.get("stale-job"))?.record).toMatchObject({ state: "posted", owner: OPTS.owner });
+    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([tilesUriOf("stale-job"), tilesUriOf("mine-job")]);
+    expect((await records.get("stale-job"))?.record).toMatchObject({ state: "posted", owner: NOTIFIER_OPTIONS.owner });
   });
 
   it("has at most maxConcurrentPosts jobs between their POST and its record, and none while backing off", async () => {
@@ -191,7 +185,7 @@ describe("catalog-notifier", () => {
       }
     }
     const notif = new CatalogNotifier(client, new WatchedRecords(s3.client, s3.bucket, "statuses", { mode: "conditional" }), logger, {
-      ...OPTS,
+      ...NOTIFIER_OPTIONS,
       startingDelayMs: 100,
       maxBackoffMs: 100,
       maxConcurrentPosts: 2,
@@ -221,26 +215,24 @@ describe("catalog-notifier", () => {
   });
 
   it("asks the catalog about its predecessor's claim left in posting: posts when the catalog lacks the uri, or cannot answer the query", async () => {
-    const uri = (j: string) => `http://oam-tiles.s3.amazonaws.com/${j}/{z}/{x}/{y}.png`;
     const plant = (jobId: string) =>
-      records.put({ jobId, uri: uri(jobId), state: "posting", owner: OPTS.owner, at: new Date().toISOString(), messageId: "x" }, "any");
+      records.put({ jobId, uri: tilesUriOf(jobId), state: "posting", owner: NOTIFIER_OPTIONS.owner, at: new Date().toISOString(), messageId: "x" }, "any");
     await plant("lacking-job");
     const { n: notif } = notifier();
     await notif.handle(envelope("lacking-job"), signal);
-    expect(catalog.queries.map((q) => q.url)).toEqual([`/tms?uri=${encodeURIComponent(uri("lacking-job"))}`]);
+    expect(catalog.queries.map((q) => q.url)).toEqual([`/tms?uri=${encodeURIComponent(tilesUriOf("lacking-job"))}`]);
     expect(catalog.requests).toHaveLength(1);
     for (const status of [404, 405]) {
       catalog.lookup = status;
       await plant(`old-api-${status}`);
       await notif.handle(envelope(`old-api-${status}`), signal);
     }
-    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([uri("lacking-job"), uri("old-api-404"), uri("old-api-405")]);
+    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([tilesUriOf("lacking-job"), tilesUriOf("old-api-404"), tilesUriOf("old-api-405")]);
     expect(notif.stats).toMatchObject({ posted: 3, foundInCatalog: 0 });
   });
 
   it("treats an unreadable record (a write cut off) as an unknown outcome: asks the catalog instead of stalling", async () => {
-    const uri = "http://oam-tiles.s3.amazonaws.com/torn-job/{z}/{x}/{y}.png";
-    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    const uri = tilesUriOf("torn-job");
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: "statuses/catalog/torn-job.json", Body: '{"jobId":"torn-job","uri":"ht' }));
     catalog.accepted.add(uri);
     const { n: notif, lines } = notifier();

@@ -2,8 +2,8 @@
 // 500 to one payload, a key the credentials may not write) ends in quarantine with its reason, is
 // reported at error level and acked, while the messages around it flow; an outage of S3 or the
 // catalog as a whole quarantines nothing.
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Envelope } from "../../apps/shared/bus/bus";
 import { Quarantine } from "../../apps/shared/aws/quarantine";
 import { CatalogClient } from "../../apps/catalog-notifier/catalog-client";
@@ -11,12 +11,15 @@ import { CatalogNotifier } from "../../apps/catalog-notifier/catalog-notifier";
 import { CatalogRecords } from "../../apps/catalog-notifier/catalog-records";
 import { DocumentStore } from "../../apps/status-writer/document-store";
 import { StatusWriter } from "../../apps/status-writer/status-writer";
+import { EVENT } from "../../apps/shared/runtime/names";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { capturingLogger } from "../support/capture-logger";
+import { NOTIFIER_OPTIONS } from "../support/consumers";
 import { startDenyProxy, type DenyProxy } from "../support/deny-proxy";
 import { CREDENTIALS, REGION, startLocalS3, type LocalS3 } from "../support/local-servers";
 import { readJson } from "../support/suite";
 import { waitFor } from "../support/wait";
+import { finishedBody, tilesUriOf } from "../support/workload";
 
 // Tight bounds, so the test runs in seconds: 3 own failures, and at least 1 s old.
 const BOUND = { maxAttempts: 3, maxAgeMs: 1000 };
@@ -29,17 +32,15 @@ function finished(jobId: string, sentTimestamp = Date.now()): Envelope {
     receiveCount: 1,
     receivedAt: now,
     publishedAt: now,
-    body: { jobId, stage: "mosaic", status: "FINISHED", target: `s3://oam-tiles/${jobId}`, images: [`http://b.s3.amazonaws.com/${jobId}.tif`] },
+    body: finishedBody(jobId),
   };
 }
-const uriOf = (jobId: string) => `http://oam-tiles.s3.amazonaws.com/${jobId}/{z}/{x}/{y}.png`;
 
 async function quarantined(s3: LocalS3, app: string): Promise<Array<Record<string, any>>> {
   const list = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: "statuses/quarantine/" }));
   const out = [];
   for (const o of list.Contents ?? []) {
-    const res = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: o.Key! }));
-    const rec = JSON.parse(await res.Body!.transformToString());
+    const rec = (await readJson(s3.client, s3.bucket, o.Key!))!;
     if (rec.app === app) out.push({ key: o.Key, ...rec });
   }
   return out;
@@ -58,17 +59,13 @@ describe("a bound per message", () => {
   afterAll(async () => {
     await Promise.all([s3?.stop(), catalog?.close(), proxy?.close()]);
   });
+  // A test that fails half-way must not leave its catalog answers to the next.
+  afterEach(() => catalog.reset());
 
   function notifier() {
     const { logger, lines } = capturingLogger("catalog-notifier");
     const n = new CatalogNotifier(new CatalogClient(catalog.url, "tok-bound", 2000), new CatalogRecords(s3.client, s3.bucket, "statuses", { mode: "conditional" }), logger, {
-      mock: false,
-      maxBackoffMs: 100,
-      s3MaxBackoffMs: 100,
-      startingDelayMs: 20,
-      owner: "host-a:/run",
-      claimLeaseMs: 60_000,
-      maxConcurrentPosts: 8,
+      ...NOTIFIER_OPTIONS,
       quarantine: new Quarantine(s3.client, s3.bucket, "statuses"),
       bound: BOUND,
     });
@@ -76,7 +73,7 @@ describe("a bound per message", () => {
   }
 
   it("a job whose catalog post always answers 500 ends in quarantine with its reason while the jobs around it are posted", async () => {
-    catalog.respond = (req) => ((req.json as { uri: string }).uri === uriOf("poison-job") ? 500 : 200);
+    catalog.respond = (req) => ((req.json as { uri: string }).uri === tilesUriOf("poison-job") ? 500 : 200);
     const { n: notif, lines } = notifier();
     // The others keep arriving while the poison job retries, as they would from the queue.
     const poison = notif.handle(finished("poison-job"), signal);
@@ -89,8 +86,7 @@ describe("a bound per message", () => {
     expect(record.reason).toContain("poison-job");
     expect(record.reason).toContain("catalog answered HTTP 500");
     expect(JSON.parse(record.body)).toMatchObject({ jobId: "poison-job", status: "FINISHED" });
-    expect(lines.find((l) => l.event === "message.quarantined")).toMatchObject({ level: "error", jobId: "poison-job", quarantineKey: record.key });
-    catalog.respond = undefined;
+    expect(lines.find((l) => l.event === EVENT.messageQuarantined)).toMatchObject({ level: "error", jobId: "poison-job", quarantineKey: record.key });
   });
 
   it("quarantines nothing while the catalog is down as a whole, however often a job fails", async () => {
@@ -121,7 +117,7 @@ describe("a bound per message", () => {
     const [record] = await quarantined(s3, "status-writer");
     expect(record.reason).toContain("statuses/forbidden-status.json");
     expect(record.reason).toContain("Access Denied");
-    expect(lines.find((l) => l.event === "message.quarantined")).toMatchObject({ level: "error", jobId: "forbidden" });
+    expect(lines.find((l) => l.event === EVENT.messageQuarantined)).toMatchObject({ level: "error", jobId: "forbidden" });
     denied.destroy();
   });
 

@@ -11,21 +11,13 @@ import { Pm2Unavailable, type Pm2App } from "../../apps/shared/runtime/pm2-proce
 import { capturingLogger } from "../support/capture-logger";
 import { CREDENTIALS, REGION, startLocalSqs, type LocalSqs } from "../support/local-servers";
 import { freePort } from "../support/ports";
+import { pm2App } from "../support/pm2-app";
 import { parseExposition, sampleValue } from "../support/prometheus";
 import { countRequests } from "../support/request-counter";
 import { waitFor } from "../support/wait";
 
 const TOKEN = "integration-scrape-token-61d0";
-const app = (name: string, metrics: Record<string, number>): Pm2App => ({
-  name,
-  version: "0.0.0-test",
-  status: "online",
-  pid: process.pid,
-  restarts: 0,
-  startedAt: Date.now() - 5000,
-  memoryBytes: 1,
-  metrics,
-});
+const app = (name: string, metrics: Record<string, number>) => pm2App(name, { metrics });
 const SUITE = [app("poller", { "last poll age": 1, received: 3 }), app("status-writer", { received: 3 }), app("catalog-notifier", { received: 1 }), app("janitor", { deleted: 0 })];
 
 describe("the monitoring server", () => {
@@ -50,10 +42,7 @@ describe("the monitoring server", () => {
       token: opts.token,
       maxPollAgeSeconds: 120,
       pm2: {
-        list: async () => {
-          const apps = opts.apps ? opts.apps() : SUITE;
-          return apps;
-        },
+        list: async () => (opts.apps ? opts.apps() : SUITE),
         close: () => undefined,
       },
       backlog: opts.backlog,
@@ -94,7 +83,7 @@ describe("the monitoring server", () => {
     const client = sqs.client;
     await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [1, 2, 3].map((i) => ({ Id: String(i), MessageBody: `{"n":${i}}` })) }));
     const counted = new SQSClient({ region: REGION, endpoint: sqs.endpoint, credentials: CREDENTIALS });
-    const requests = countRequests(counted as never);
+    const requests = countRequests(counted);
     const backlog = new QueueBacklog(counted, queueUrl, 1500, (err) => {
       throw err;
     });

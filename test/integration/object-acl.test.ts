@@ -2,10 +2,7 @@
 // builds and tried against stores that check it: local-s3 as an ordinary bucket and as a bucket with
 // ACLs disabled (Object Ownership BucketOwnerEnforced, which takes bucket-owner-full-control only),
 // and plain s3rver, which the project did not write.
-import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../apps/shared/runtime/config";
@@ -41,38 +38,32 @@ const put = (client: S3Client, bucket: string, key: string) =>
 describe("object ACL", () => {
   let plain: LocalS3;
   let enforced: LocalS3;
-  let s3rver: { close(): Promise<void> };
-  let s3rverEndpoint: string;
-  let s3rverDir: string;
+  let s3rver: LocalS3;
 
   // The SDK takes credentials from the environment (its default chain), not from the config.
   const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
   beforeAll(async () => {
     process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
-    [plain, enforced] = await Promise.all([startLocalS3(), startLocalS3("oam-enforced", os.tmpdir(), "local-s3", { OAM_LOCAL_S3_OBJECT_OWNERSHIP: "BucketOwnerEnforced" })]);
-    // Plain s3rver, without local-s3's additions, in this process.
-    s3rverDir = mkdtempSync(path.join(os.tmpdir(), "oam-s3rver-"));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const S3rver = require("s3rver");
-    s3rver = new S3rver({ address: "127.0.0.1", port: 0, directory: s3rverDir, silent: true, configureBuckets: [{ name: "oam-plain" }] });
-    const address = (await (s3rver as unknown as { run(): Promise<AddressInfo> }).run()) as AddressInfo;
-    s3rverEndpoint = `http://127.0.0.1:${address.port}`;
+    [plain, enforced, s3rver] = await Promise.all([
+      startLocalS3(),
+      startLocalS3("oam-enforced", os.tmpdir(), "local-s3", { OAM_LOCAL_S3_OBJECT_OWNERSHIP: "BucketOwnerEnforced" }),
+      startLocalS3("oam-plain", os.tmpdir(), "s3rver"),
+    ]);
   });
   afterAll(async () => {
     for (const [name, value] of [["AWS_ACCESS_KEY_ID", savedEnv.id], ["AWS_SECRET_ACCESS_KEY", savedEnv.secret]] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    await Promise.all([plain?.stop(), enforced?.stop(), s3rver?.close()]);
-    if (s3rverDir) rmSync(s3rverDir, { recursive: true, force: true });
+    await Promise.all([plain?.stop(), enforced?.stop(), s3rver?.stop()]);
   });
 
   it("sends bucket-owner-full-control by default, and local-s3 (ACLs enabled or disabled) and plain s3rver take it", async () => {
     for (const [endpoint, bucket] of [
       [plain.endpoint, plain.bucket],
       [enforced.endpoint, enforced.bucket],
-      [s3rverEndpoint, "oam-plain"],
+      [s3rver.endpoint, s3rver.bucket],
     ]) {
       const { client, sent } = suiteClient(endpoint, undefined);
       await put(client, bucket, "statuses/job-1-status.json");

@@ -7,8 +7,8 @@ import { createLogger } from "../../apps/shared/runtime/logger";
 import type { Envelope } from "../../apps/shared/bus/bus";
 import { DocumentStore } from "../../apps/status-writer/document-store";
 import { StatusWriter } from "../../apps/status-writer/status-writer";
-import { StoreCapability } from "../../apps/shared/aws/store-probe";
-import { startLocalS3, STORE_KINDS, type LocalS3 } from "../support/local-servers";
+import { probedStore } from "../support/consumers";
+import { HONOURS, startLocalS3, STORE_KINDS, type LocalS3 } from "../support/local-servers";
 import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";
 import { waitFor } from "../support/wait";
@@ -31,9 +31,8 @@ describe.each(STORE_KINDS)("status writer on %s", (kind) => {
   beforeAll(async () => {
     s3 = await startLocalS3(undefined, undefined, kind);
     s3Calls = countRequests(s3.client);
-    const capability = new StoreCapability(s3.client, s3.bucket, "statuses", "status-writer", logger);
-    await capability.start(5000, 1000);
-    expect(capability.mode).toBe(kind === "local-s3" ? "conditional" : "read-first");
+    const capability = await probedStore(s3, "status-writer", logger);
+    expect(capability.mode).toBe(HONOURS[kind] ? "conditional" : "read-first");
     store = new DocumentStore(s3.client, s3.bucket, capability);
     writer = new StatusWriter(store, "statuses", logger, { maxBackoffMs: 1000 });
   });
@@ -84,7 +83,7 @@ describe.each(STORE_KINDS)("status writer on %s", (kind) => {
     }
   });
 
-  it.runIf(kind === "local-s3")("writes a job it has not seen with one request, and with an empty cache never replaces a newer document", async () => {
+  it.runIf(HONOURS[kind])("writes a job it has not seen with one request, and with an empty cache never replaces a newer document", async () => {
     s3Calls.clear();
     await writer.handle(envelope("cold", 2), signal);
     expect(Object.fromEntries(s3Calls)).toEqual({ PutObjectCommand: 1 });

@@ -14,13 +14,13 @@ import { DocumentStore } from "../../apps/status-writer/document-store";
 import { StatusWriter } from "../../apps/status-writer/status-writer";
 import { startCatalogStandIn, type CatalogStandIn } from "../support/catalog-stand-in";
 import { capturingLogger } from "../support/capture-logger";
-import { startLocalS3, STORE_KINDS, type LocalS3, type StoreKind } from "../support/local-servers";
+import { NOTIFIER_OPTIONS, probedStore } from "../support/consumers";
+import { HONOURS, startLocalS3, STORE_KINDS, type LocalS3 } from "../support/local-servers";
 import { countRequests } from "../support/request-counter";
 import { readJson } from "../support/suite";
-import { JOB_STEPS } from "../support/workload";
+import { finishedBody, JOB_STEPS, tilesUriOf } from "../support/workload";
 
 const logger = createLogger("store-kinds-test", { silent: true });
-const HONOURS: Record<StoreKind, boolean> = { "local-s3": true, s3rver: false };
 
 function envelope(jobId: string, step: number): Envelope {
   const now = Date.now();
@@ -59,9 +59,7 @@ describe.each(STORE_KINDS)("on %s", (kind) => {
   });
 
   it("a restarted writer (empty cache) never replaces a newer document with a redelivered older message", async () => {
-    const capability = new StoreCapability(s3.client, s3.bucket, "statuses", "status-writer", logger);
-    await capability.start(5000, 1000);
-    const store = new DocumentStore(s3.client, s3.bucket, capability);
+    const store = new DocumentStore(s3.client, s3.bucket, await probedStore(s3, "status-writer", logger));
     await new StatusWriter(store, "statuses", logger, { maxBackoffMs: 500 }).handle(envelope("redelivered", 3), signal);
     const restarted = new StatusWriter(store, "statuses", logger, { maxBackoffMs: 500 });
     const calls = countRequests(s3.client);
@@ -81,31 +79,16 @@ describe.each(STORE_KINDS)("on %s", (kind) => {
   });
 
   it("a restarted notifier posts a job once: it reads its record, and asks the catalog about a claim left in posting", async () => {
-    const capability = new StoreCapability(s3.client, s3.bucket, "statuses", "catalog-notifier", logger);
-    await capability.start(5000, 1000);
-    const records = new CatalogRecords(s3.client, s3.bucket, "statuses", capability);
-    const make = () =>
-      new CatalogNotifier(new CatalogClient(catalog.url, "tok-777", 2000), records, logger, {
-        mock: false,
-        maxBackoffMs: 50,
-        s3MaxBackoffMs: 50,
-        startingDelayMs: 10,
-        owner: "host-a:/run",
-        claimLeaseMs: 60_000,
-        maxConcurrentPosts: 8,
-      });
-    const finished = (jobId: string): Envelope => ({
-      ...envelope(jobId, 3),
-      body: { jobId, stage: "mosaic", status: "FINISHED", target: `s3://oam-tiles/${jobId}`, images: [`http://b.s3.amazonaws.com/${jobId}.tif`] },
-    });
-    const uri = (jobId: string) => `http://oam-tiles.s3.amazonaws.com/${jobId}/{z}/{x}/{y}.png`;
+    const records = new CatalogRecords(s3.client, s3.bucket, "statuses", await probedStore(s3, "catalog-notifier", logger));
+    const make = () => new CatalogNotifier(new CatalogClient(catalog.url, "tok-777", 2000), records, logger, NOTIFIER_OPTIONS);
+    const finished = (jobId: string): Envelope => ({ ...envelope(jobId, 3), body: finishedBody(jobId) });
     await make().handle(finished("posted-job"), signal);
     await make().handle(finished("posted-job"), signal);
-    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([uri("posted-job")]);
+    expect(catalog.requests.map((r) => (r.json as { uri: string }).uri)).toEqual([tilesUriOf("posted-job")]);
 
     // A predecessor died between the catalog's 2xx and its "posted" record.
-    await records.put({ jobId: "died-job", uri: uri("died-job"), state: "posting", owner: "host-a:/run", at: new Date().toISOString(), messageId: "x" }, "any");
-    catalog.accepted.add(uri("died-job"));
+    await records.put({ jobId: "died-job", uri: tilesUriOf("died-job"), state: "posting", owner: NOTIFIER_OPTIONS.owner, at: new Date().toISOString(), messageId: "x" }, "any");
+    catalog.accepted.add(tilesUriOf("died-job"));
     const n = make();
     await n.handle(finished("died-job"), signal);
     expect(n.stats).toMatchObject({ posted: 0, foundInCatalog: 1 });

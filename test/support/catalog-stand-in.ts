@@ -32,17 +32,14 @@ export interface CatalogStandIn {
   respond?: (req: RecordedRequest) => Answer | undefined;
   /** How GET /tms?uri= is answered: from the records (as the OAM API does), or with this status (an older catalog). */
   lookup: "records" | number;
+  /** Back to a fresh stand-in on the same port: no requests, queries, records, script or answer rules. */
+  reset(): void;
   close(): Promise<void>;
 }
 
 /** Starts the stand-in; `port` reuses a port (a catalog coming back after an outage). */
 export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
   const hanging: http.ServerResponse[] = [];
-  const state = { respond: undefined as CatalogStandIn["respond"], lookup: "records" as CatalogStandIn["lookup"] };
-  const requests: RecordedRequest[] = [];
-  const queries: RecordedRequest[] = [];
-  const accepted = new Set<string>();
-  const script: Answer[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
@@ -60,21 +57,21 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
         res.end(JSON.stringify(answer));
       };
       if (req.method === "GET") {
-        queries.push(recorded);
-        if (state.lookup !== "records") return send(state.lookup, { statusCode: state.lookup, error: "Not Found" });
+        standIn.queries.push(recorded);
+        if (standIn.lookup !== "records") return send(standIn.lookup, { statusCode: standIn.lookup, error: "Not Found" });
         const uri = new URL(req.url ?? "/", "http://stand-in").searchParams.get("uri");
-        const results = uri && accepted.has(uri) ? [{ uri: [uri], images: [] }] : [];
+        const results = uri && standIn.accepted.has(uri) ? [{ uri: [uri], images: [] }] : [];
         return send(200, { meta: { provided_by: "catalog stand-in", page: 1, limit: 100, found: results.length }, results });
       }
-      requests.push(recorded);
-      const answer = script.length ? script.shift()! : (state.respond?.(recorded) ?? 200);
+      standIn.requests.push(recorded);
+      const answer = standIn.script.length ? standIn.script.shift()! : (standIn.respond?.(recorded) ?? 200);
       if (answer === "hang" || answer === "accept-then-hang") {
-        if (answer === "accept-then-hang") accepted.add((json as { uri?: string } | undefined)?.uri ?? "");
+        if (answer === "accept-then-hang") standIn.accepted.add((json as { uri?: string } | undefined)?.uri ?? "");
         hanging.push(res);
         return;
       }
       if (answer < 300) {
-        accepted.add((json as { uri?: string } | undefined)?.uri ?? "");
+        standIn.accepted.add((json as { uri?: string } | undefined)?.uri ?? "");
         return send(answer, { ok: true });
       }
       // Error answers echo the Authorization header, as careless servers do: it must not reach a log.
@@ -82,24 +79,21 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    requests,
-    queries,
-    accepted,
-    script,
-    get respond() {
-      return state.respond;
-    },
-    set respond(f) {
-      state.respond = f;
-    },
-    get lookup() {
-      return state.lookup;
-    },
-    set lookup(v) {
-      state.lookup = v;
+  const standIn: CatalogStandIn = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: [],
+    queries: [],
+    accepted: new Set<string>(),
+    script: [],
+    respond: undefined,
+    lookup: "records",
+    reset() {
+      standIn.requests.length = 0;
+      standIn.queries.length = 0;
+      standIn.accepted.clear();
+      standIn.script.length = 0;
+      standIn.respond = undefined;
+      standIn.lookup = "records";
     },
     async close() {
       hanging.forEach((r) => r.destroy());
@@ -107,4 +101,5 @@ export async function startCatalogStandIn(port = 0): Promise<CatalogStandIn> {
       await new Promise((r) => server.close(r));
     },
   };
+  return standIn;
 }

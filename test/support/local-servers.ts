@@ -88,6 +88,8 @@ export async function startLocalSqs(queueName = "oam-status"): Promise<LocalSqs>
 /** local-s3 honours conditional writes as S3 does; plain s3rver ignores them. */
 export type StoreKind = "local-s3" | "s3rver";
 export const STORE_KINDS: StoreKind[] = ["local-s3", "s3rver"];
+/** Whether each kind honours If-None-Match/If-Match on PUT: what the suite's store probe should find. */
+export const HONOURS: Record<StoreKind, boolean> = { "local-s3": true, s3rver: false };
 
 export interface LocalS3 {
   kind: StoreKind;

@@ -19,9 +19,9 @@
 // to the README is tested from the day it is added, or says why not.
 import { readFileSync } from "node:fs";
 
-export type Mode = "local" | "compose" | "skip";
+type Mode = "local" | "compose" | "skip";
 
-export interface UntilStopped {
+interface UntilStopped {
   command: string;
   /** Text the command prints once it is up; undefined: any output. */
   ready?: string;

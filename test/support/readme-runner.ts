@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { kindOf, type CommandBlock } from "./readme-blocks";
 import { waitFor } from "./wait";
 
-export interface RunOptions {
+interface RunOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Longest a command may take (npm ci on a busy machine). */

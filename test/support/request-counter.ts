@@ -1,10 +1,18 @@
 // Counts the requests an AWS SDK client sends, by command name (PutObjectCommand, ...), with a
 // middleware on the client itself: tests see how many S3 calls a piece of work took, and how many
 // SQS receives were out at once.
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { SQSClient } from "@aws-sdk/client-sqs";
 
-export function countRequests(client: S3Client): Map<string, number> {
+/** What both need of an SDK client (S3Client, SQSClient, ...): a middleware stack to add to. */
+interface SdkClient {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: any) => Promise<any>, context: { commandName?: string }) => (args: any) => Promise<any>,
+      options: { step: "initialize"; name: string },
+    ): void;
+  };
+}
+
+export function countRequests(client: SdkClient): Map<string, number> {
   const counts = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => (args) => {
@@ -18,7 +26,7 @@ export function countRequests(client: S3Client): Map<string, number> {
 }
 
 /** Requests of one command an SDK client has out at once: now, and the most since the last reset. */
-export interface Outstanding {
+interface Outstanding {
   readonly now: number;
   readonly max: number;
   readonly sent: number;
@@ -26,7 +34,7 @@ export interface Outstanding {
   reset(): void;
 }
 
-export function trackOutstanding(client: SQSClient, commandName: string): Outstanding {
+export function trackOutstanding(client: SdkClient, commandName: string): Outstanding {
   const state = { now: 0, max: 0, sent: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {

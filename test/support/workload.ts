@@ -1,4 +1,6 @@
 // Job lifecycles for the end-to-end and fault tests, and what each job's final document must be.
+import type { StatusMessage } from "../../apps/shared/domain/message";
+
 export interface Job {
   jobId: string;
   /** Message bodies in the order the tiler emits them (ascending rank). */
@@ -15,6 +17,14 @@ export const JOB_STEPS = [
   { stage: "mosaic", status: "STARTED" },
   { stage: "mosaic", status: "FAILED", error: "gdal said no" },
 ] as const;
+
+/** The tiles URI template the suite derives from a job's target s3://oam-tiles/<jobId>: what it posts to the catalog. */
+export const tilesUriOf = (jobId: string) => `http://oam-tiles.s3.amazonaws.com/${jobId}/{z}/{x}/{y}.png`;
+
+/** A job's last message when its mosaic finished, with target s3://oam-tiles/<jobId> and one image. */
+export function finishedBody(jobId: string): StatusMessage {
+  return { jobId, stage: "mosaic", status: "FINISHED", target: `s3://oam-tiles/${jobId}`, images: [`http://b.s3.amazonaws.com/${jobId}.tif`] };
+}
 
 export function lifecycle(i: number, prefix = "job"): Job {
   const jobId = `${prefix}-${String(i).padStart(4, "0")}`;
@@ -35,7 +45,7 @@ export function lifecycle(i: number, prefix = "job"): Job {
     lines: msgs.map((m) => JSON.stringify(m)),
     final: fails ? { stage: "mosaic", status: "FAILED" } : { stage: "COMPLETE", status: "SUCCESS" },
     finished: !fails,
-    tilesUri: fails ? undefined : `http://oam-tiles.s3.amazonaws.com/${jobId}/{z}/{x}/{y}.png`,
+    tilesUri: fails ? undefined : tilesUriOf(jobId),
   };
 }
 

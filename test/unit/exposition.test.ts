@@ -2,19 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderMetrics, type Snapshot } from "../../apps/shared/monitoring/exposition";
 import type { Pm2App } from "../../apps/shared/runtime/pm2-processes";
+import { pm2App } from "../support/pm2-app";
 import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../support/prometheus";
 
-const app = (name: string, metrics: Record<string, number | string>, more: Partial<Pm2App> = {}): Pm2App => ({
-  name,
-  version: "0.0.0-test",
-  status: "online",
-  pid: 1000 + name.length,
-  restarts: 2,
-  startedAt: 1_700_000_000_000,
-  memoryBytes: 80 * 2 ** 20,
-  metrics,
-  ...more,
-});
+// The fields the samples below are read from: pid (CPU time, through `cpuSeconds`), restarts, start time, memory.
+const app = (name: string, metrics: Record<string, number | string>, more: Partial<Pm2App> = {}) =>
+  pm2App(name, { pid: 1000 + name.length, restarts: 2, startedAt: 1_700_000_000_000, memoryBytes: 80 * 2 ** 20, metrics, ...more });
 
 const snapshot = (apps?: Pm2App[]): Snapshot => ({
   apps,

@@ -2,19 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { assessHealth } from "../../apps/shared/runtime/health";
 import type { Pm2App } from "../../apps/shared/runtime/pm2-processes";
+import { pm2App } from "../support/pm2-app";
 
 const NOW = 1_700_000_000_000;
-const app = (name: string, more: Partial<Pm2App> = {}): Pm2App => ({
-  name,
-  version: "0.0.0-test",
-  status: "online",
-  pid: 1,
-  restarts: 0,
-  startedAt: NOW - 600_000,
-  memoryBytes: 1,
-  metrics: { received: 1 },
-  ...more,
-});
+// Up for 600 s, and has reported its metrics: what health and readiness look at.
+const app = (name: string, more: Partial<Pm2App> = {}) => pm2App(name, { startedAt: NOW - 600_000, metrics: { received: 1 }, ...more });
 const suite = (poller: Partial<Pm2App> = {}, others: Pm2App[] = [app("status-writer"), app("catalog-notifier"), app("janitor")]) => [
   app("poller", { metrics: { "last poll age": 3 }, ...poller }),
   ...others,

@@ -6,9 +6,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { exportedMetricNames } from "../../apps/shared/monitoring/exposition";
+import { ROOT } from "../support/local-servers";
 import { promtoolMissing } from "../support/prometheus";
 
-const ROOT = path.resolve(__dirname, "../..");
 const dashboard = JSON.parse(readFileSync(path.join(ROOT, "monitoring/grafana/dashboards/oam-status-suite.json"), "utf8"));
 const exprs: string[] = dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
 
