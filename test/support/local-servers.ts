@@ -92,7 +92,6 @@ export const STORE_KINDS: StoreKind[] = ["local-s3", "s3rver"];
 export const HONOURS: Record<StoreKind, boolean> = { "local-s3": true, s3rver: false };
 
 export interface LocalS3 {
-  kind: StoreKind;
   endpoint: string;
   bucket: string;
   directory: string;
@@ -128,7 +127,6 @@ export async function startLocalS3(bucket = "oam-status", parentDir = os.tmpdir(
   let child = await spawnServer();
   const client = new S3Client({ region: REGION, endpoint, credentials: CREDENTIALS, forcePathStyle: true });
   return {
-    kind,
     endpoint,
     bucket,
     directory,
